@@ -1,16 +1,14 @@
-import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { versionSortKey } from '../src/registry/sort-key.ts';
 import { median, ms, type BenchResult } from './lib.ts';
 import { openHome } from './push-pull.ts';
-import { freePort, startServeProcess, waitReady } from './server-process.ts';
+import { freePort, spawnNode, startServeProcess, waitReady } from './server-process.ts';
 
 const MODELS = 1000;
 
 /** Fills a registry with `total` versions spread over 1,000 models, with bulk inserts in one transaction. */
-async function populate(home: string, total: number): Promise<void> {
+export async function populate(home: string, total: number): Promise<void> {
   const app = await openHome(home);
   try {
     const perModel = Math.ceil(total / MODELS);
@@ -48,9 +46,21 @@ async function populate(home: string, total: number): Promise<void> {
   }
 }
 
-function cannon(url: string, paths: string[], seconds: number): Promise<autocannon.Result> {
+interface LoadResult {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon with 64 connections for `seconds`, run in its own process on core 1 (see startServeProcess). */
+function cannon(url: string, paths: string[], seconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: 64, duration: seconds, requests: paths.map((path) => ({ method: 'GET', path })) }, (err, res) => (err ? reject(err) : resolve(res)));
+    const child = spawnNode(['--import', 'tsx', fileURLToPath(new URL('./load-child.ts', import.meta.url)), url, String(seconds), ...paths], { stdio: ['ignore', 'pipe', 'inherit'] }, 1);
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
   });
 }
 
@@ -64,12 +74,14 @@ export async function benchApi(dir: string, total: number): Promise<BenchResult[
   const paths = Array.from({ length: 256 }, (_, i) => `/api/v1/models/model-${String((i * 37) % MODELS).padStart(4, '0')}/versions/1.0.${(i * 13) % perModel}`);
   const seconds = Number(process.env.BENCH_API_SECONDS ?? 10);
 
-  const server = await startServeProcess(home);
+  // Both servers run on core 0 and the load generator on core 1, so it does not preempt the server it
+  // measures; without taskset or with one core they share whatever there is.
+  const server = await startServeProcess(home, {}, 0);
   const port = await freePort();
-  const bare = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url)), String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const bare = spawnNode(['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url)), String(port)], { stdio: ['ignore', 'ignore', 'inherit'] }, 0);
   const bareUrl = `http://127.0.0.1:${port}`;
-  const ours: autocannon.Result[] = [];
-  const baseline: autocannon.Result[] = [];
+  const ours: LoadResult[] = [];
+  const baseline: LoadResult[] = [];
   const listTimes: number[] = [];
   try {
     await waitReady(`${bareUrl}/healthz`, bare);
@@ -95,10 +107,10 @@ export async function benchApi(dir: string, total: number): Promise<BenchResult[
     await server.stop();
     bare.kill('SIGTERM');
   }
-  const rps = median(ours.map((r) => r.requests.average));
-  const bareRps = median(baseline.map((r) => r.requests.average));
-  const p99 = median(ours.map((r) => r.latency.p99));
-  const bareP99 = median(baseline.map((r) => r.latency.p99));
+  const rps = median(ours.map((r) => r.rps));
+  const bareRps = median(baseline.map((r) => r.rps));
+  const p99 = median(ours.map((r) => r.p99));
+  const bareP99 = median(baseline.map((r) => r.p99));
   const ratio = rps / bareRps;
   const sorted = listTimes.slice(5).sort((a, b) => a - b);
   const p95 = sorted[Math.floor(sorted.length * 0.95)]!;

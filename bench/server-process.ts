@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -28,14 +29,35 @@ export async function waitReady(url: string, child: ChildProcess, timeoutMs = 60
   throw new Error(`server at ${url} did not become ready`);
 }
 
+/** True when processes can be pinned to cores (Linux `taskset`, at least two cores). */
+function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Spawns node with `args`, pinned to core `cpu` when `cpu` is given and pinning is available, so a
+ * load generator pinned elsewhere does not take the server's core.
+ */
+export function spawnNode(args: string[], options: SpawnOptions, cpu?: number): ChildProcess {
+  if (cpu !== undefined && canPin()) return spawn('taskset', ['-c', String(cpu), process.execPath, ...args], options);
+  return spawn(process.execPath, args, options);
+}
+
 /** Starts `modelvault serve` on a home in its own process (its own core), as in production. */
-export async function startServeProcess(home: string, env: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startServeProcess(home: string, env: Record<string, string> = {}, cpu?: number): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--home', home, 'serve', '--port', String(port)], {
-    env: { ...process.env, ...env, MODELVAULT_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnNode(
+    ['--import', 'tsx', main, '--home', home, 'serve', '--port', String(port)],
+    { env: { ...process.env, ...env, MODELVAULT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+    cpu,
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/healthz`, child);
   return {
