@@ -3,7 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { detectDrift, profileColumns, type Columns, type DriftMethod, type Profile } from '../src/monitor/index.ts';
+import { detectDrift, profileColumns, type Columns, type DriftColumns, type DriftMethod, type Profile } from '../src/monitor/index.ts';
+import { decodeBatch, encodeBatch, WindowColumn, type ObservationBatch } from '../src/monitor/observations.ts';
+import { BATCH_ROWS } from '../src/monitor/store.ts';
 import { ms, type BenchResult } from './lib.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -58,6 +60,36 @@ function asColumns(prefix: string, cols: Float64Array[]): Columns {
   return out;
 }
 
+/**
+ * The current data as the store hands a window to drift: batches of BATCH_ROWS rows encoded as they are
+ * stored (with the value counts ingestion keeps) and decoded again.
+ */
+function storedBatches(prefix: string, cols: Float64Array[]): ObservationBatch[] {
+  const rows = cols[0]?.length ?? 0;
+  const out: ObservationBatch[] = [];
+  for (let start = 0; start < rows; start += BATCH_ROWS) {
+    const end = Math.min(rows, start + BATCH_ROWS);
+    const n = end - start;
+    const batch: ObservationBatch = {
+      rows: n,
+      timestamps: new Float64Array(n).fill(Date.now()),
+      latency: new Float64Array(n).fill(Number.NaN),
+      errors: new Uint8Array(n),
+      features: new Map(cols.map((c, i) => [`${prefix}${i}`, { kind: 'num' as const, values: c.slice(start, end) }])),
+      prediction: { kind: 'num', values: new Float64Array(n) },
+    };
+    out.push(decodeBatch(encodeBatch(batch)));
+  }
+  return out;
+}
+
+/** The window's columns, as the monitoring service builds them from the stored batches. */
+function windowColumns(batches: ObservationBatch[], names: string[]): DriftColumns {
+  const out: DriftColumns = {};
+  for (const name of names) out[name] = new WindowColumn(batches.map((b) => ({ column: b.features.get(name), rows: b.rows })));
+  return out;
+}
+
 function writeRaw(path: string, cols: Float64Array[]): void {
   const buf = Buffer.alloc(cols.length * (cols[0]?.length ?? 0) * 8);
   cols.forEach((c, i) => Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(buf, i * c.byteLength));
@@ -82,7 +114,9 @@ async function runScipy(dir: string, rows: number, features: number, reps: numbe
 /**
  * Drift of `rows` current observations × `features` features against a `rows`-row reference whose profile
  * keeps every value (so KS and Wasserstein see the whole reference), per method, against numpy/scipy
- * computing the same statistics on the same data in the same run.
+ * computing the same statistics on the same data in the same run. The current window is read from
+ * stored batches as the monitoring service reads it: the values for KS, Wasserstein and histogram
+ * binning, the counts kept at ingestion for counting methods on few-valued features (the Z-test here).
  */
 export async function benchDrift(dir: string, rows: number, features: number, reps = 3): Promise<BenchResult[]> {
   const refCont = continuous(rows, features, 11, 0);
@@ -95,7 +129,8 @@ export async function benchDrift(dir: string, rows: number, features: number, re
   writeRaw(join(dir, 'cur_bin.f64'), curBin);
   const options = { sampleSize: rows };
   const profiles: { cont: Profile; bin: Profile } = { cont: profileColumns(asColumns('x', refCont), options), bin: profileColumns(asColumns('b', refBin), options) };
-  const current = { cont: asColumns('x', curCont), bin: asColumns('b', curBin) };
+  const stored = { cont: storedBatches('x', curCont), bin: storedBatches('b', curBin) };
+  const names = { cont: Object.keys(asColumns('x', curCont)), bin: Object.keys(asColumns('b', curBin)) };
   const ours: Record<string, number> = {};
   const statistics: Record<string, number[]> = {};
   for (const method of METHODS) {
@@ -103,7 +138,7 @@ export async function benchDrift(dir: string, rows: number, features: number, re
     let best = Number.POSITIVE_INFINITY;
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
-      const result = detectDrift(profiles[kind], current[kind], { method });
+      const result = detectDrift(profiles[kind], windowColumns(stored[kind], names[kind]), { method });
       best = Math.min(best, performance.now() - t0);
       statistics[method] = result.features.map((f) => f.pValue ?? f.statistic);
     }

@@ -54,9 +54,12 @@ def chi2(i):
     return float(chisquare(c, expected).pvalue)
 
 
+ref_ones = [float(np.count_nonzero(r == 1)) for r in ref_bin]
+
+
 def ztest(i):
     n1, n2 = rows, rows
-    x1, x2 = float(np.count_nonzero(ref_bin[i] == 1)), float(np.count_nonzero(cur_bin[i] == 1))
+    x1, x2 = ref_ones[i], float(np.count_nonzero(cur_bin[i] == 1))
     p = (x1 + x2) / (n1 + n2)
     z = (x1 / n1 - x2 / n2) / np.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
     return float(2 * norm.sf(abs(z)))

@@ -1,5 +1,20 @@
 import { ModelVaultError } from '../core/errors.ts';
-import { categoryCounts, isNumericColumn, numericValues, profileColumns, type Columns, type FeatureProfile, type FeatureType, type Profile } from './profile.ts';
+import {
+  categoryCounts,
+  categoryCountsOf,
+  countNumbers,
+  isCountedColumn,
+  isNumericColumn,
+  numericValues,
+  profileColumns,
+  type Column,
+  type Columns,
+  type CountedColumn,
+  type DriftColumns,
+  type FeatureProfile,
+  type FeatureType,
+  type Profile,
+} from './profile.ts';
 import { chisquare } from './stats/chisquare.ts';
 import { jensenShannon } from './stats/jensen-shannon.ts';
 import { ks2sampSorted } from './stats/ks-2samp.ts';
@@ -159,55 +174,79 @@ function zDrift(name: string, b: Binned): { statistic: number; pValue: number } 
 }
 
 interface CurrentFeature {
-  /** Non-missing values in arrival order. */
-  numeric?: Float64Array;
-  /** `numeric` is the caller's column: copy before sorting. */
-  borrowed?: boolean;
+  /** Non-missing numbers in arrival order, read on first use; `owned` when the caller's column was copied. */
+  numeric?: () => { values: Float64Array; owned: boolean };
+  /** Counts by value of a numeric feature, when known without reading the values. */
+  numericCounts?: Map<number, number>;
   categories?: Map<string, number>;
 }
 
-function readCurrent(name: string, ref: FeatureProfile, column: Columns[string]): CurrentFeature {
+const EMPTY_WINDOW = 'the current window has no values (empty, or only missing values)';
+
+function once<T>(f: () => T): () => T {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: f() }).value;
+}
+
+/** Non-missing numbers of a caller's column, read in place (no copy) when nothing is missing. */
+function cleanNumbers(name: string, column: Column, owned: boolean): { values: Float64Array; owned: boolean } {
+  let clean = column instanceof Float64Array;
+  if (clean) for (let i = 0; i < column.length && clean; i++) clean = column[i] === column[i];
+  const values = clean ? (column as Float64Array) : numericValues(column);
+  if (values.length === 0) fail(name, EMPTY_WINDOW);
+  return { values, owned: owned || !clean };
+}
+
+function readCounted(name: string, ref: FeatureProfile, column: CountedColumn): CurrentFeature {
+  const counted = column.valueCounts();
+  if (counted) {
+    let present = 0;
+    for (const c of counted.counts.values()) present += c;
+    if (present === 0) fail(name, EMPTY_WINDOW);
+  }
+  if (ref.type === 'numeric') {
+    if (column.kind !== 'number' && column.length > 0) fail(name, 'the reference is numeric but the current values are not numbers');
+    const numeric = once(() => cleanNumbers(name, column.values(), true));
+    if (!counted) {
+      numeric(); // Every method reads the numbers then: refuse an empty window now.
+      return { numeric };
+    }
+    return { numeric, numericCounts: counted.counts as Map<number, number> };
+  }
+  if (counted) return { categories: categoryCountsOf(counted) };
+  return readCurrent(name, ref, column.values());
+}
+
+function readCurrent(name: string, ref: FeatureProfile, column: Column | CountedColumn): CurrentFeature {
+  if (isCountedColumn(column)) return readCounted(name, ref, column);
   if (ref.type === 'numeric') {
     if (!isNumericColumn(column) && column.length > 0) fail(name, 'the reference is numeric but the current values are not numbers');
-    // A column without missing values is read in place (no copy); only the sorting methods copy it.
-    let clean = column instanceof Float64Array;
-    if (clean) for (let i = 0; i < column.length && clean; i++) clean = column[i] === column[i];
-    const values = clean ? (column as Float64Array) : numericValues(column);
-    if (values.length === 0) fail(name, 'the current window has no values (empty, or only missing values)');
-    return { numeric: values, borrowed: clean };
+    const read = cleanNumbers(name, column, false);
+    return { numeric: () => read };
   }
   const { counts } = categoryCounts(column);
-  if (counts.size === 0) fail(name, 'the current window has no values (empty, or only missing values)');
+  if (counts.size === 0) fail(name, EMPTY_WINDOW);
   return { categories: counts };
 }
 
-function numericBins(ref: FeatureProfile, cur: Float64Array): Binned {
+function numericBins(ref: FeatureProfile, cur: CurrentFeature): Binned {
   const numeric = ref.numeric as NonNullable<FeatureProfile['numeric']>;
   if (numeric.distinct) {
-    // At most 20 known values: a linear scan beats hashing every row; only unseen values reach the map.
-    const known = Float64Array.from(numeric.distinct.values);
-    const knownCounts = new Float64Array(known.length);
-    const byValue = new Map<number, number>();
-    for (let i = 0; i < cur.length; i++) {
-      const v = cur[i] as number;
-      let k = 0;
-      while (k < known.length && known[k] !== v) k++;
-      if (k < known.length) knownCounts[k] = (knownCounts[k] as number) + 1;
-      else byValue.set(v, (byValue.get(v) ?? 0) + 1);
-    }
-    known.forEach((v, k) => {
-      if ((knownCounts[k] as number) > 0) byValue.set(v, knownCounts[k] as number);
-    });
+    const counted = cur.numericCounts ?? (countNumbers(currentNumbers(cur).values) as { counts: Map<number, number> }).counts;
     const curMap = new Map<string, number>();
-    for (const [v, c] of byValue) curMap.set(String(v), c);
+    for (const [v, c] of counted) curMap.set(String(v), c);
     return binByCategory(referenceCategoryCounts(ref), curMap);
   }
   const edges = Float64Array.from(numeric.histogram.edges);
   return {
     keys: numeric.histogram.counts.map((_, k) => `bin${k}`),
     reference: Float64Array.from(numeric.histogram.counts),
-    current: binCounts(cur, edges),
+    current: binCounts(currentNumbers(cur).values, edges),
   };
+}
+
+function currentNumbers(cur: CurrentFeature): { values: Float64Array; owned: boolean } {
+  return (cur.numeric as NonNullable<CurrentFeature['numeric']>)();
 }
 
 /** Distinct values of reference and current together, counted only as far as the auto rule needs. */
@@ -215,8 +254,9 @@ function pooledDistinct(ref: FeatureProfile, cur: CurrentFeature): number {
   if (ref.numeric && !ref.numeric.distinct) return Number.POSITIVE_INFINITY;
   const keys = new Set(referenceCategoryCounts(ref).keys());
   if (cur.categories) for (const k of cur.categories.keys()) keys.add(k);
-  if (cur.numeric) {
-    const values = cur.numeric;
+  else if (cur.numericCounts) for (const k of cur.numericCounts.keys()) keys.add(String(k));
+  else if (cur.numeric) {
+    const values = currentNumbers(cur).values;
     for (let i = 0; i < values.length && keys.size <= AUTO_FEW_VALUES; i++) keys.add(String(values[i]));
   }
   return keys.size;
@@ -245,7 +285,8 @@ function compareFeature(ref: FeatureProfile, cur: CurrentFeature, requested: Dri
   if (method === 'ks' || method === 'wasserstein') {
     if (!ref.numeric || !cur.numeric) fail(name, `${method} applies to numeric features only`, 'use chi2, z, psi or js for categorical features');
     const refSample = referenceSample(ref.numeric);
-    const sorted = sortFloat64(cur.borrowed ? cur.numeric.slice() : cur.numeric);
+    const current = currentNumbers(cur);
+    const sorted = sortFloat64(current.owned ? current.values : current.values.slice());
     if (method === 'ks') {
       const r = ks2sampSorted(refSample, sorted);
       statistic = r.statistic;
@@ -254,7 +295,7 @@ function compareFeature(ref: FeatureProfile, cur: CurrentFeature, requested: Dri
       statistic = wassersteinSorted(refSample, sorted) / Math.max(ref.numeric.std, 0.001);
     }
   } else {
-    const bins = cur.numeric ? numericBins(ref, cur.numeric) : binByCategory(referenceCategoryCounts(ref), currentCategoryCounts(cur.categories as Map<string, number>, referenceCategoryCounts(ref)));
+    const bins = cur.numeric ? numericBins(ref, cur) : binByCategory(referenceCategoryCounts(ref), currentCategoryCounts(cur.categories as Map<string, number>, referenceCategoryCounts(ref)));
     if (method === 'psi') statistic = psi(toFractions(bins.reference), toFractions(bins.current));
     else if (method === 'js') statistic = jensenShannon(bins.reference, bins.current);
     else {
@@ -278,7 +319,7 @@ function isProfile(x: Profile | Columns): x is Profile {
  * with every value kept) feature by feature, and decides dataset drift by the drifted share.
  * Missing values (NaN, null, '') are ignored on both sides.
  */
-export function detectDrift(reference: Profile | Columns, current: Columns, options: DriftOptions = {}): DriftResult {
+export function detectDrift(reference: Profile | Columns, current: DriftColumns, options: DriftOptions = {}): DriftResult {
   const profile = isProfile(reference) ? reference : profileColumns(reference, { sampleSize: Number.MAX_SAFE_INTEGER });
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   const driftShare = options.driftShare ?? 0.5;
@@ -299,7 +340,7 @@ export function detectDrift(reference: Profile | Columns, current: Columns, opti
     }
     if (ref.count === 0) fail(name, 'the reference has no values (empty, or only missing values)');
     if (!Object.hasOwn(current, name)) fail(name, 'missing from the current data', 'send every feature of the model signature');
-    const column = current[name] as Columns[string];
+    const column = current[name] as DriftColumns[string];
     const per = options.perFeature?.[name];
     features.push(compareFeature(ref, readCurrent(name, ref, column), per?.method ?? options.method ?? 'auto', per?.threshold, thresholds));
   }

@@ -20,12 +20,15 @@ export {
   type CategoryProfile,
   type Column,
   type Columns,
+  type CountedColumn,
+  type DriftColumns,
   type FeatureProfile,
   type FeatureType,
   type Histogram,
   type NumericProfile,
   type Profile,
   type ProfileOptions,
+  type ValueCounts,
 } from './profile.ts';
 export { readTable } from './read-table.ts';
 export { defaultMonitoringConfig, loadMonitoringConfig, parseMonitoringConfig, type MonitoringConfig, type WebhookConfig } from './config.ts';

@@ -1,5 +1,5 @@
 import { ModelVaultError } from '../core/errors.ts';
-import type { Column } from './profile.ts';
+import { countNumbers, DISCRETE_LIMIT, type Column, type CountedColumn, type ValueCounts } from './profile.ts';
 
 /** The kind of value a feature holds, from the version's metadata (`features` or `signature.inputs`). */
 export type ValueKind = 'number' | 'string' | 'boolean' | 'any';
@@ -9,8 +9,15 @@ export interface ObservationSchema {
   features: { name: string; kind: ValueKind }[];
 }
 
-/** A stored column: numbers (NaN = missing) or dictionary codes (MISSING_CODE = missing). */
-export type StoredColumn = { kind: 'num'; values: Float64Array } | { kind: 'cat'; dict: string[]; codes: Uint32Array };
+/**
+ * A stored column: numbers (NaN = missing) or dictionary codes (MISSING_CODE = missing). `counts` are
+ * the column's value counts, kept with the batch so that count-based drift need not read the values:
+ * per code for categories, per value for numbers with at most DISCRETE_LIMIT distinct values, `null`
+ * for numbers with more. Absent until {@link columnCounts} computes them.
+ */
+export type StoredColumn =
+  | { kind: 'num'; values: Float64Array; counts?: ValueCounts | null }
+  | { kind: 'cat'; dict: string[]; codes: Uint32Array; counts?: ValueCounts | null };
 
 /** Observations in columnar form, as stored in one batch. */
 export interface ObservationBatch {
@@ -216,17 +223,67 @@ export function parseObservations(text: string, schema: ObservationSchema | unde
 
 interface Header {
   rows: number;
-  columns: { name: string; kind: 'num' | 'cat'; dict?: string[] }[];
+  columns: { name: string; kind: 'num' | 'cat'; dict?: string[]; counts?: StoredCounts | null }[];
+}
+
+/** Counts as stored in a batch header: for categories, `counts[i]` is the count of code i. */
+interface StoredCounts {
+  values?: number[];
+  counts: number[];
+  missing: number;
+}
+
+/** The value counts of a stored column, computed once (see {@link StoredColumn}). */
+export function columnCounts(c: StoredColumn): ValueCounts | undefined {
+  if (c.counts === undefined) {
+    if (c.kind === 'num') c.counts = countNumbers(c.values, 0, c.values.length, DISCRETE_LIMIT) ?? null;
+    else {
+      const perCode = new Float64Array(c.dict.length);
+      let missing = 0;
+      for (let i = 0; i < c.codes.length; i++) {
+        const code = c.codes[i] as number;
+        if (code === MISSING_CODE) missing++;
+        else perCode[code] = (perCode[code] as number) + 1;
+      }
+      const counts = new Map<number | string, number>();
+      c.dict.forEach((v, i) => {
+        if ((perCode[i] as number) > 0) counts.set(v, perCode[i] as number);
+      });
+      c.counts = { counts, missing };
+    }
+  }
+  return c.counts ?? undefined;
+}
+
+function storedCounts(c: StoredColumn): StoredCounts | null {
+  const counted = columnCounts(c);
+  if (!counted) return null;
+  if (c.kind === 'cat') return { counts: c.dict.map((v) => counted.counts.get(v) ?? 0), missing: counted.missing };
+  return { values: [...counted.counts.keys()] as number[], counts: [...counted.counts.values()], missing: counted.missing };
+}
+
+function restoreCounts(kind: 'num' | 'cat', dict: string[] | undefined, stored: StoredCounts | null | undefined): ValueCounts | null | undefined {
+  if (stored === undefined || stored === null) return stored;
+  const keys: (number | string)[] = kind === 'cat' ? (dict ?? []) : (stored.values ?? []);
+  const counts = new Map<number | string, number>();
+  keys.forEach((k, i) => {
+    const n = stored.counts[i] ?? 0;
+    if (n > 0) counts.set(k, n);
+  });
+  return { counts, missing: stored.missing };
 }
 
 const PREDICTION = '\u0000prediction';
 const LABEL = '\u0000label';
 
-/** Encodes a batch: a JSON header, then each column as raw little-endian float64 or uint32 codes. */
+/** Encodes a batch: a JSON header (with each column's value counts), then each column as raw little-endian float64 or uint32 codes. */
 export function encodeBatch(batch: ObservationBatch): Buffer {
   const cols: [string, StoredColumn][] = [...batch.features, [PREDICTION, batch.prediction]];
   if (batch.label) cols.push([LABEL, batch.label]);
-  const header: Header = { rows: batch.rows, columns: cols.map(([name, c]) => (c.kind === 'cat' ? { name, kind: 'cat', dict: c.dict } : { name, kind: 'num' })) };
+  const header: Header = {
+    rows: batch.rows,
+    columns: cols.map(([name, c]) => (c.kind === 'cat' ? { name, kind: 'cat', dict: c.dict, counts: storedCounts(c) } : { name, kind: 'num', counts: storedCounts(c) })),
+  };
   const head = Buffer.from(JSON.stringify(header));
   const pad = (n: number): number => (8 - (n % 8)) % 8;
   const parts: Buffer[] = [];
@@ -273,6 +330,8 @@ export function decodeBatch(body: Uint8Array): ObservationBatch {
       off += rows * 4 + ((8 - ((rows * 4) % 8)) % 8);
       col = { kind: 'cat', dict: c.dict ?? [], codes };
     }
+    const counts = restoreCounts(c.kind, c.dict, c.counts);
+    if (counts !== undefined) col.counts = counts;
     if (c.name === PREDICTION) prediction = col;
     else if (c.name === LABEL) label = col;
     else features.set(c.name, col);
@@ -294,20 +353,51 @@ export function columnSlice(c: StoredColumn, start: number, end: number): Column
   return out;
 }
 
-/** Concatenates columns of the same name from several windows' slices. */
-export function concatColumns(parts: Column[]): Column {
-  if (parts.length === 1) return parts[0] as Column;
-  if (parts.every((p) => p instanceof Float64Array)) {
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Float64Array(total);
-    let off = 0;
-    for (const p of parts as Float64Array[]) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+/** One column of a window: the batches' columns in order; `undefined` where a batch lacks the column (all missing). */
+export class WindowColumn implements CountedColumn {
+  readonly length: number;
+  readonly kind: 'number' | 'category';
+  constructor(private readonly parts: { column: StoredColumn | undefined; rows: number }[]) {
+    this.length = parts.reduce((n, p) => n + p.rows, 0);
+    this.kind = parts.every((p) => p.column?.kind !== 'cat') ? 'number' : 'category';
   }
-  const out: (string | number | null)[] = [];
-  for (const p of parts) for (let i = 0; i < p.length; i++) out.push(p[i] as string | number | null);
-  return out as Column;
+
+  /** The sum of the batches' counts, or undefined when a batch has a number column with many distinct values. */
+  valueCounts(): ValueCounts | undefined {
+    const counts = new Map<number | string, number>();
+    let missing = 0;
+    for (const p of this.parts) {
+      if (!p.column) {
+        missing += p.rows;
+        continue;
+      }
+      const c = columnCounts(p.column);
+      if (!c) return undefined;
+      missing += c.missing;
+      for (const [k, n] of c.counts) counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+    return { counts, missing };
+  }
+
+  values(): Column {
+    if (this.kind === 'number') {
+      const out = new Float64Array(this.length);
+      let off = 0;
+      for (const p of this.parts) {
+        if (p.column?.kind === 'num') out.set(p.column.values, off);
+        else out.fill(Number.NaN, off, off + p.rows);
+        off += p.rows;
+      }
+      return out;
+    }
+    const out: (string | number | null)[] = [];
+    for (const p of this.parts) {
+      if (!p.column) for (let i = 0; i < p.rows; i++) out.push(null);
+      else {
+        const slice = columnSlice(p.column, 0, p.rows);
+        for (let i = 0; i < slice.length; i++) out.push(slice[i] as string | number | null);
+      }
+    }
+    return out as Column;
+  }
 }

@@ -12,6 +12,34 @@ export type Column = Float64Array | readonly (number | null)[] | readonly (strin
 /** A table as named columns of equal length. */
 export type Columns = Record<string, Column>;
 
+/** Non-missing counts by value, and the number of missing values. */
+export interface ValueCounts {
+  counts: Map<number | string, number>;
+  missing: number;
+}
+
+/**
+ * A column that may know the counts of its values without reading them: a window of stored
+ * observations, whose batches were counted when they were ingested. Count-based drift methods
+ * (chi2, Z, PSI and JS on categories or few-valued numbers) read the counts; the others the values.
+ */
+export interface CountedColumn {
+  readonly length: number;
+  /** 'number' when every value is a number or missing. */
+  readonly kind: 'number' | 'category';
+  /** The counts, or undefined when the column was not counted (a number column with many distinct values). */
+  valueCounts(): ValueCounts | undefined;
+  /** Every value in order, in an array the caller owns. */
+  values(): Column;
+}
+
+/** The current side of a drift comparison. */
+export type DriftColumns = Record<string, Column | CountedColumn>;
+
+export function isCountedColumn(c: Column | CountedColumn): c is CountedColumn {
+  return typeof (c as CountedColumn).valueCounts === 'function';
+}
+
 /** Histogram of a numeric feature; `edges` are kept so PSI against the profile is reproducible. */
 export interface Histogram {
   /** Sturges equal-width edges over the reference range (numpy's `bins='sturges'`). */
@@ -71,7 +99,8 @@ export interface ProfileOptions {
   topCategories?: number;
 }
 
-const DISCRETE_LIMIT = 20;
+/** Numeric features with at most this many distinct values are also counted by value. */
+export const DISCRETE_LIMIT = 20;
 const TEXT_MIN_DISTINCT = 1000;
 const TEXT_AVG_LENGTH = 64;
 
@@ -86,17 +115,72 @@ export function categoryCounts(column: Column): { counts: Map<string, number>; m
       missing++;
       continue;
     }
-    let key: string;
-    if (typeof v === 'boolean') key = v ? 'true' : 'false';
-    else key = String(v);
-    if (typeof v !== 'boolean') {
-      const lower = key.toLowerCase();
-      if (lower === 'true' || lower === 'false') key = lower;
-      else allBoolean = false;
-    }
+    const key = categoryKey(v);
+    if (key !== 'true' && key !== 'false') allBoolean = false;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return { counts, missing, type: allBoolean && counts.size > 0 ? 'boolean' : 'categorical' };
+}
+
+/** The category a value counts under: its text, with any spelling of true/false folded to lower case. */
+export function categoryKey(v: string | number | boolean): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const key = String(v);
+  if (key.length === 4 || key.length === 5) {
+    const lower = key.toLowerCase();
+    if (lower === 'true' || lower === 'false') return lower;
+  }
+  return key;
+}
+
+/** Category counts of counted values (numbers keyed by their text, true/false folded as {@link categoryKey}). */
+export function categoryCountsOf(counted: ValueCounts): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [v, c] of counted.counts) {
+    const key = categoryKey(v);
+    out.set(key, (out.get(key) ?? 0) + c);
+  }
+  return out;
+}
+
+/** Distinct values tracked with a linear scan before the rest go to a hash map. */
+const LINEAR_VALUES = 32;
+
+/**
+ * Counts the values of `values[start, end)` (NaN = missing). Returns undefined as soon as there are
+ * more than `limit` distinct values, so counting a continuous column costs only its first few rows.
+ */
+export function countNumbers(values: Float64Array, start = 0, end = values.length, limit = Number.POSITIVE_INFINITY): ValueCounts | undefined {
+  // Few distinct values are the common case: a linear scan over them beats hashing every row.
+  const seen = new Float64Array(LINEAR_VALUES);
+  const seenCounts = new Float64Array(LINEAR_VALUES);
+  let k = 0;
+  let rest: Map<number, number> | undefined;
+  let missing = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i] as number;
+    if (v !== v) {
+      missing++;
+      continue;
+    }
+    let j = 0;
+    while (j < k && seen[j] !== v) j++;
+    if (j < k) seenCounts[j] = (seenCounts[j] as number) + 1;
+    else if (k < LINEAR_VALUES) {
+      if (k >= limit) return undefined;
+      seen[k] = v;
+      seenCounts[k++] = 1;
+    } else {
+      rest ??= new Map();
+      const c = rest.get(v);
+      if (c === undefined && k + rest.size >= limit) return undefined;
+      rest.set(v, (c ?? 0) + 1);
+    }
+  }
+  const counts = new Map<number | string, number>();
+  for (let j = 0; j < k; j++) counts.set(seen[j] as number, seenCounts[j] as number);
+  if (rest) for (const [v, c] of rest) counts.set(v, c);
+  return { counts, missing };
 }
 
 /** True when a column holds numbers (typed array or numbers/nulls only). */

@@ -13,8 +13,8 @@ import { conditionVariables } from './alert-expression.ts';
 import { evaluateRules, loadAlertRules, type AlertRule, type Severity } from './alerts.ts';
 import { loadMonitoringConfig, type MonitoringConfig } from './config.ts';
 import { detectDrift, type DriftMethod, type FeatureDrift } from './drift.ts';
-import { columnSlice, concatColumns, parseObservations, schemaFromMetadata, type ObservationBatch } from './observations.ts';
-import { profileColumns, quantileSorted, type Column, type Columns, type FeatureProfile, type Profile } from './profile.ts';
+import { columnSlice, parseObservations, WindowColumn, schemaFromMetadata, type ObservationBatch } from './observations.ts';
+import { profileColumns, quantileSorted, type Column, type Columns, type DriftColumns, type FeatureProfile, type Profile } from './profile.ts';
 import { decodeProfile, encodeProfile, type ReferenceProfile } from './profile-codec.ts';
 import { windowQuality, type Quality } from './quality.ts';
 import { readTable } from './read-table.ts';
@@ -406,24 +406,14 @@ export class MonitorService implements MonitorApi {
     const { reference } = await this.storedProfile(id, `${detail.name}@${detail.version}`);
     const rules = this.rules();
     const win = await this.window(id, spec, `${detail.name}@${detail.version}`);
-    const column = (pick: (b: ObservationBatch) => ObservationBatch['prediction'] | undefined): Column | undefined => {
-      const parts: Column[] = [];
-      for (const b of win.batches) {
-        const c = pick(b);
-        if (!c) parts.push(new Float64Array(b.rows).fill(Number.NaN));
-        else parts.push(columnSlice(c, 0, b.rows));
-      }
-      return parts.length > 0 ? concatColumns(parts) : undefined;
-    };
-    const current: Columns = {};
-    for (const f of reference.profile.features) {
-      const c = column((b) => b.features.get(f.name));
-      if (c) current[f.name] = c;
-    }
+    // Windows hand drift the batches' columns with their ingestion-time counts: count-based methods never read the values.
+    const column = (pick: (b: ObservationBatch) => ObservationBatch['prediction'] | undefined): WindowColumn => new WindowColumn(win.batches.map((b) => ({ column: pick(b), rows: b.rows })));
+    const current: DriftColumns = {};
+    for (const f of reference.profile.features) current[f.name] = column((b) => b.features.get(f.name));
     const driftOptions = { method, thresholds: this.config.thresholds, driftShare: this.config.driftShare };
     const result = detectDrift(reference.profile, current, driftOptions);
-    const predictions = column((b) => b.prediction) as Column;
-    const labels = win.batches.some((b) => b.label) ? column((b) => b.label) : undefined;
+    const predictions = column((b) => b.prediction);
+    const labels = win.batches.some((b) => b.label) ? column((b) => b.label).values() : undefined;
     let prediction: DriftReport['prediction'] = null;
     const predRef = reference.prediction ?? reference.label;
     if (predRef) {
@@ -436,7 +426,7 @@ export class MonitorService implements MonitorApi {
         if (!(err instanceof ModelVaultError)) throw err;
       }
     }
-    const quality = labels ? windowQuality(predictions, labels, this.qualityOptions(detail)) ?? null : null;
+    const quality = labels ? windowQuality(predictions.values(), labels, this.qualityOptions(detail)) ?? null : null;
     const latency = percentiles(concatF64(win.batches.map((b) => b.latency)));
     let errors = 0;
     for (const b of win.batches) for (let i = 0; i < b.rows; i++) errors += b.errors[i] as number;
@@ -539,6 +529,35 @@ export class MonitorService implements MonitorApi {
       await db.updateTable('monitor_alerts').set({ deliveries_json: JSON.stringify(deliveries) }).where('id', '=', id).execute();
       r.alerts.firing.push({ ...alert, new: true, deliveries });
     }
+  }
+
+  /**
+   * The drift score of each version's latest window and the accuracy of its latest labelled one, so live
+   * gauges can start from the stored values after a restart.
+   */
+  async latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
+    const db = this.app.metadata.db;
+    const latest = async (labelled: boolean): Promise<{ name: string; version: string; drift_score: number; accuracy: number | null }[]> => {
+      let newest = db.selectFrom('monitor_windows').select((eb) => ['version_id', eb.fn.max('id').as('id')]).groupBy('version_id');
+      if (labelled) newest = newest.where('accuracy', 'is not', null);
+      return db
+        .selectFrom('monitor_windows as w')
+        .innerJoin(newest.as('n'), 'n.id', 'w.id')
+        .innerJoin('versions as v', 'v.id', 'w.version_id')
+        .innerJoin('models as m', 'm.id', 'v.model_id')
+        .select(['m.name', 'v.version', 'w.drift_score', 'w.accuracy'])
+        .execute();
+    };
+    const out = new Map<string, { model: string; version: string; driftScore: number | null; accuracy: number | null }>();
+    const entry = (name: string, version: string) => {
+      const key = `${name}@${version}`;
+      let e = out.get(key);
+      if (!e) out.set(key, (e = { model: name, version, driftScore: null, accuracy: null }));
+      return e;
+    };
+    for (const r of await latest(false)) entry(r.name, r.version).driftScore = Number(r.drift_score);
+    for (const r of await latest(true)) entry(r.name, r.version).accuracy = Number(r.accuracy);
+    return [...out.values()];
   }
 
   async health(name: string): Promise<HealthReport> {

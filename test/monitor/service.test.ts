@@ -8,6 +8,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import type { AppContext } from '../../src/app.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { MonitorService } from '../../src/monitor/service.ts';
+import { startServer } from '../../src/server/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 
 const FEATURES = [
@@ -143,6 +144,32 @@ onEachBackend('monitoring service', (backend) => {
     assert.equal(shifted.accepted, 10);
     const constant = await monitor.drift('fraud@1.0.0', { window: '10' });
     assert.equal(constant.features.find((f) => f.name === 'fixed')?.drifted, true);
+  });
+
+  it('a newly started server reports the stored drift score and accuracy before any new window', async () => {
+    await monitor.profileFromVersion('fraud@1.0.0');
+    await monitor.observe('fraud@1.0.0', observations(500, { shift: 5, label: true }));
+    const labelled = await monitor.drift('fraud@1.0.0', { window: '400' });
+    await monitor.observe('fraud@1.0.0', observations(100));
+    const unlabelled = await monitor.drift('fraud@1.0.0', { window: '100' });
+    assert.equal(unlabelled.quality, null);
+    assert.notEqual(unlabelled.driftScore, labelled.driftScore);
+    // A fresh server (its own metrics registry, as after a restart) over the same database.
+    const running = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
+    try {
+      const text = await (await fetch(`${running.url}/metrics`)).text();
+      const line = (metric: string): string | undefined => text.split('\n').find((l) => l.startsWith(`${metric}{model="fraud",version="1.0.0"}`));
+      // The drift score of the latest window, the accuracy of the latest labelled one.
+      assert.equal(line('modelvault_drift_score'), `modelvault_drift_score{model="fraud",version="1.0.0"} ${unlabelled.driftScore}`);
+      assert.equal(line('modelvault_prediction_accuracy'), `modelvault_prediction_accuracy{model="fraud",version="1.0.0"} ${labelled.quality?.accuracy}`);
+      // A live window replaces the stored value.
+      const res = await fetch(`${running.url}/api/v1/models/fraud/versions/1.0.0/drift`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ window: '400' }) });
+      assert.equal(res.status, 200, await res.text());
+      const after = await (await fetch(`${running.url}/metrics`)).text();
+      assert.ok(after.includes(`modelvault_drift_score{model="fraud",version="1.0.0"} ${labelled.driftScore}`), after);
+    } finally {
+      await running.close();
+    }
   });
 
   it('fires an alert once as an audit event, delivers it to the webhook, resolves it, and reports health', async () => {
