@@ -3,6 +3,7 @@ import {
   categoryCounts,
   categoryCountsOf,
   countNumbers,
+  DISCRETE_LIMIT,
   isCountedColumn,
   isNumericColumn,
   numericValues,
@@ -295,6 +296,9 @@ function compareFeature(ref: FeatureProfile, cur: CurrentFeature, requested: Dri
       statistic = wassersteinSorted(refSample, sorted) / Math.max(ref.numeric.std, 0.001);
     }
   } else {
+    if (method === 'z' && ref.numeric && !ref.numeric.distinct) {
+      fail(name, `the Z-test needs a binary feature; this one is numeric with more than ${DISCRETE_LIMIT} distinct values in the reference`, 'use ks or wasserstein for numeric features, or --method auto');
+    }
     const bins = cur.numeric ? numericBins(ref, cur) : binByCategory(referenceCategoryCounts(ref), currentCategoryCounts(cur.categories as Map<string, number>, referenceCategoryCounts(ref)));
     if (method === 'psi') statistic = psi(toFractions(bins.reference), toFractions(bins.current));
     else if (method === 'js') statistic = jensenShannon(bins.reference, bins.current);

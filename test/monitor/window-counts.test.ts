@@ -161,7 +161,9 @@ describe('counts kept with observation batches', () => {
 
   it('an empty or wrongly typed window column is refused by name', () => {
     const ref = data(500, 6, 0);
-    const profile = profileColumns({ few: ref.few, cat: ref.cat });
+    const profile = profileColumns({ few: ref.few, cat: ref.cat, cont: ref.cont });
+    assert.throws(() => detectDrift(profile, { cont: ref.cont }, { method: 'z', features: ['cont'] }), /feature "cont": the Z-test needs a binary feature; this one is numeric with more than 20 distinct values/);
+    assert.throws(() => detectDrift(profile, { few: ref.few }, { method: 'z', features: ['few'] }), /feature "few": the Z-test needs a binary feature, found 4 values/);
     const empty = new WindowColumn([{ column: undefined, rows: 10 }]);
     assert.throws(() => detectDrift(profile, { few: empty, cat: empty }, { method: 'chi2', features: ['few'] }), /feature "few": the current window has no values/);
     const strings = new WindowColumn([{ column: catColumn(['a', 'b']), rows: 2 }]);
