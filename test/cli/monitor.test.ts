@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { AppContext } from '../../src/app.ts';
-import { runCli, startCliTarget, type CliResult, type CliTarget } from '../helpers/cli.ts';
-import { tempDir } from '../helpers/model-dir.ts';
+import { useCliTarget } from '../helpers/cli.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 
@@ -20,27 +18,11 @@ function observationLines(n: number, shift: number): string {
 
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault monitoring CLI (${mode})`, () => {
-    let home: string;
-    let work: string;
-    let env: Record<string, string>;
-    let server: { url: string; close(): Promise<void> } | undefined;
-    let app: AppContext | undefined;
-    let target: CliTarget;
-    const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
-
+    const t = useCliTarget(mode, 'mv-mon', { prepare: (home) => writeFileSync(join(home, 'alerts.yaml'), 'alerts:\n  - name: ModelDriftDetected\n    condition: drift_score > 0.2\n    severity: critical\n') });
+    const cli = t.cli;
     before(async () => {
-      home = tempDir('mv-mon-home-');
-      work = tempDir('mv-mon-work-');
-      writeFileSync(join(home, 'alerts.yaml'), 'alerts:\n  - name: ModelDriftDetected\n    condition: drift_score > 0.2\n    severity: critical\n');
-      target = await startCliTarget(mode, home, 'carol');
-      ({ env, app, server } = target);
       const pushed = await cli('push', EXAMPLE, '--json');
       assert.equal(pushed.code, 0, pushed.stdout + pushed.stderr);
-    });
-    after(async () => {
-      await target.close();
-      rmSync(home, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
     });
 
     it('profiles, observes, detects drift, fires an alert and shows health', async () => {
@@ -56,13 +38,13 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.equal(empty.code, 2);
       assert.match(empty.stderr, /window 1h holds no observations/);
 
-      const bad = join(work, 'bad.jsonl');
+      const bad = join(t.work, 'bad.jsonl');
       writeFileSync(bad, '{"features": {"amount_log_z": 1, "merchant_risk": 0.1, "hour_of_day_sin": 0, "colour": "red"}, "prediction": 1}\n');
       const refused = await cli('observe', 'fraud-detector@1.0.0', '--data', bad);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /features\.colour: is not a feature of the model signature/);
 
-      const data = join(work, 'obs.jsonl');
+      const data = join(t.work, 'obs.jsonl');
       writeFileSync(data, observationLines(1000, 2));
       const observed = await cli('observe', 'fraud-detector@1.0.0', '--data', data, '--json');
       assert.equal(observed.code, 0, observed.stderr);
@@ -88,8 +70,8 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.equal(h.versions[0]?.latencyMs.p50, 6);
       assert.deepEqual(h.openAlerts.map((a) => a.name), ['ModelDriftDetected']);
 
-      if (server) {
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      if (t.server) {
+        const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
         assert.match(metrics, /modelvault_prediction_latency_seconds_count\{model="fraud-detector",version="1\.0\.0"\} 1000/);
         assert.match(metrics, /modelvault_drift_score\{model="fraud-detector",version="1\.0\.0"\} 0\.\d+|modelvault_drift_score\{model="fraud-detector",version="1\.0\.0"\} 1/);
         assert.match(metrics, /modelvault_prediction_accuracy\{model="fraud-detector",version="1\.0\.0"\} 1/);

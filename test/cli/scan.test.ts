@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { AppContext } from '../../src/app.ts';
 import { RemoteRegistry } from '../../src/client/index.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { loadConfig } from '../../src/registry/config.ts';
-import { runCli, startCliTarget, type CliResult, type CliTarget } from '../helpers/cli.ts';
+import { runCli, useCliTarget, type CliResult } from '../helpers/cli.ts';
 import { makeModelDir, tempDir } from '../helpers/model-dir.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/scan/', import.meta.url));
@@ -19,22 +18,8 @@ type ScanJson = { reference?: string; verdict: string; counts: Record<string, nu
 
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault scan and scan on push (${mode})`, () => {
-    let home: string;
-    let env: Record<string, string>;
-    let server: { url: string; close(): Promise<void> } | undefined;
-    let app: AppContext | undefined;
-    let target: CliTarget;
-    const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
-
-    before(async () => {
-      home = tempDir('mv-scan-home-');
-      target = await startCliTarget(mode, home, 'carol');
-      ({ env, app, server } = target);
-    });
-    after(async () => {
-      await target.close();
-      rmSync(home, { recursive: true, force: true });
-    });
+    const t = useCliTarget(mode, 'mv-scan');
+    const cli = t.cli;
 
     it('refuses to push a dangerous pickle, naming the file and finding, and registers nothing', async () => {
       const { dir } = makeModelDir({ name: 'evil-model', files: { 'model.pkl': fixture('malicious/os-system-p0.pkl') } });
@@ -125,7 +110,7 @@ for (const mode of ['embedded', 'remote'] as const) {
 
     if (mode === 'remote') {
       it('refuses scan evidence sent by a client, so a forged report cannot open a gate', async () => {
-        const reg = new RemoteRegistry({ baseUrl: server!.url, actor: 'mallory' });
+        const reg = new RemoteRegistry({ baseUrl: t.server!.url, actor: 'mallory' });
         await assert.rejects(
           reg.addEvidence('torch-model@1.0.0', { kind: 'scan', body: { scanner: 'modelvault-scan', verdict: 'safe', files: [] } }),
           (e: ModelVaultError) => e.code === 'forbidden' && /scanner/.test(e.message),

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import type { AppContext } from '../../src/app.ts';
-import { runCli, startCliTarget, type CliResult, type CliTarget } from '../helpers/cli.ts';
-import { makeModelDir, tempDir } from '../helpers/model-dir.ts';
+import { useCliTarget } from '../helpers/cli.ts';
+import { makeModelDir } from '../helpers/model-dir.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 
@@ -30,30 +29,13 @@ function files(dir: string): string[] {
 /** The same scenarios, run against an embedded home and against a live server over HTTP. */
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault CLI (${mode})`, () => {
-    let home: string;
-    let work: string;
-    let env: Record<string, string>;
-    let server: { url: string; close(): Promise<void> } | undefined;
-    let app: AppContext | undefined;
-    let target: CliTarget;
-    const cli = (...args: string[]): Promise<CliResult> => runCli(args, env);
-
-    before(async () => {
-      home = tempDir('mv-cli-home-');
-      work = tempDir('mv-cli-work-');
-      target = await startCliTarget(mode, home, 'carol');
-      ({ env, app, server } = target);
-    });
-    after(async () => {
-      await target.close();
-      rmSync(home, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-    });
+    const t = useCliTarget(mode, 'mv-cli');
+    const cli = t.cli;
 
     it('validates the example and reports every problem of a broken directory', async () => {
       const ok = await cli('validate', EXAMPLE);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-      const broken = join(work, 'broken');
+      const broken = join(t.work, 'broken');
       cpSync(EXAMPLE, broken, { recursive: true });
       const meta = YAML.parse(readFileSync(join(broken, 'metadata.yaml'), 'utf8')) as Record<string, unknown>;
       delete meta.source;
@@ -73,7 +55,7 @@ for (const mode of ['embedded', 'remote'] as const) {
       const pushBad = await cli('push', broken);
       assert.equal(pushBad.code, 1);
       assert.match(pushBad.stderr, /error\[validation_failed\]/);
-      const missing = await cli('validate', join(work, 'nope'));
+      const missing = await cli('validate', join(t.work, 'nope'));
       assert.equal(missing.code, 2);
     });
 
@@ -86,11 +68,11 @@ for (const mode of ['embedded', 'remote'] as const) {
       const onnx = r.files.find((f) => f.path.endsWith('.onnx'))!;
       assert.equal(onnx.format, 'onnx');
       assert.equal(onnx.digest, sha256File(join(EXAMPLE, onnx.path)));
-      assert.ok(existsSync(blobPath(home, onnx.digest)), 'blob stored in the sharded layout');
+      assert.ok(existsSync(blobPath(t.home, onnx.digest)), 'blob stored in the sharded layout');
       const again = await cli('push', EXAMPLE, '--json');
       assert.equal(again.code, 0);
       assert.equal((again.json as { created: boolean }).created, false);
-      const changed = join(work, 'changed');
+      const changed = join(t.work, 'changed');
       cpSync(EXAMPLE, changed, { recursive: true });
       writeFileSync(join(changed, 'metrics.json'), '{"accuracy": 0.5}\n');
       const refused = await cli('push', changed);
@@ -115,14 +97,14 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.equal((shown.json as { version: string }).version, '1.1.0');
       assert.equal(((await cli('versions', 'show', 'fraud-detector@1.0.0', '--json')).json as { stage: string }).stage, 'archived');
 
-      const out = join(work, 'pulled-prod');
+      const out = join(t.work, 'pulled-prod');
       const pulled = await cli('pull', 'fraud-detector@production', out, '--json');
       assert.equal(pulled.code, 0, pulled.stderr);
       for (const f of files(EXAMPLE).filter((f) => f !== 'metrics.json')) assert.equal(sha256File(join(out, f)), sha256File(join(EXAMPLE, f)), f);
       assert.notEqual(readFileSync(join(out, 'metrics.json'), 'utf8'), readFileSync(join(EXAMPLE, 'metrics.json'), 'utf8'), 'production is 1.1.0 with its own metrics');
 
       assert.equal((await cli('alias', 'set', 'fraud-detector', 'champion', '1.0.0')).code, 0);
-      const champ = join(work, 'pulled-champion');
+      const champ = join(t.work, 'pulled-champion');
       assert.equal((await cli('pull', 'fraud-detector@champion', champ)).code, 0);
       assert.deepEqual(files(champ), files(EXAMPLE));
       assert.equal(readFileSync(join(champ, 'metrics.json'), 'utf8'), readFileSync(join(EXAMPLE, 'metrics.json'), 'utf8'));
@@ -194,18 +176,18 @@ for (const mode of ['embedded', 'remote'] as const) {
       const v = (await cli('versions', 'show', 'fraud-detector@1.0.0', '--json')).json as { files: { path: string; digest: string }[] };
       assert.equal((await cli('verify', 'fraud-detector@1.0.0')).code, 0);
       const victim = v.files.find((f) => f.path.endsWith('.onnx'))!;
-      const stored = blobPath(home, victim.digest);
+      const stored = blobPath(t.home, victim.digest);
       const original = readFileSync(stored);
       const corrupt = Buffer.from(original);
       corrupt[corrupt.length >> 1] = corrupt[corrupt.length >> 1]! ^ 0xff;
       writeFileSync(stored, corrupt);
       try {
-        const out = join(work, 'pulled-corrupt');
+        const out = join(t.work, 'pulled-corrupt');
         const pulled = await cli('pull', 'fraud-detector@1.0.0', out);
         assert.equal(pulled.code, 1, pulled.stderr);
         assert.match(pulled.stderr, /digest_mismatch|server_unreachable|blob_corrupt/);
         assert.ok(!existsSync(join(out, victim.path)), 'no corrupt file written');
-        assert.ok(!files(existsSync(out) ? out : work).some((f) => f.endsWith('.mvpart')), 'no partial file left');
+        assert.ok(!files(existsSync(out) ? out : t.work).some((f) => f.endsWith('.mvpart')), 'no partial file left');
         const verified = await cli('verify', 'fraud-detector@1.0.0', '--json');
         assert.equal(verified.code, 1);
         const problems = (verified.json as { problems: { path: string; kind: string }[] }).problems;
@@ -217,7 +199,7 @@ for (const mode of ['embedded', 'remote'] as const) {
     });
 
     it('compares a local directory with its registered version', async () => {
-      const copy = join(work, 'verify-dir');
+      const copy = join(t.work, 'verify-dir');
       cpSync(EXAMPLE, copy, { recursive: true });
       assert.equal((await cli('verify', copy)).code, 0);
       writeFileSync(join(copy, 'extra.txt'), 'x');

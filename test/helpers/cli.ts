@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
 import { openApp, resolveSettings, type AppContext } from '../../src/app.ts';
@@ -97,4 +98,39 @@ export async function startCliTarget(mode: 'embedded' | 'remote', home: string, 
       rmSync(clientHome, { recursive: true, force: true });
     },
   };
+}
+
+/** The target of a describe block's CLI tests; its fields are set once the block's `before` ran. */
+export interface CliFixture {
+  /** The registry home. */
+  home: string;
+  /** A scratch directory for the tests' files. */
+  work: string;
+  env: Record<string, string>;
+  /** The live server in remote mode. */
+  server?: { url: string; close(): Promise<void> };
+  cli(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * Registers `before`/`after` hooks in the calling describe block that start `mode` over a fresh home
+ * (after `prepare` wrote its configuration) and remove everything afterwards.
+ */
+export function useCliTarget(mode: 'embedded' | 'remote', prefix: string, options: { actor?: string; prepare?: (home: string) => void } = {}): CliFixture {
+  let target: CliTarget | undefined;
+  const fixture: CliFixture = { home: '', work: '', env: {}, cli: (...args) => runCli(args, fixture.env) };
+  before(async () => {
+    fixture.home = tempDir(`${prefix}-home-`);
+    fixture.work = tempDir(`${prefix}-work-`);
+    options.prepare?.(fixture.home);
+    target = await startCliTarget(mode, fixture.home, options.actor ?? 'carol');
+    fixture.env = target.env;
+    if (target.server) fixture.server = target.server;
+  });
+  after(async () => {
+    await target?.close();
+    rmSync(fixture.home, { recursive: true, force: true });
+    rmSync(fixture.work, { recursive: true, force: true });
+  });
+  return fixture;
 }
