@@ -15,7 +15,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../../src/integrity/log/index.ts';
-import { interopDir, jsonFilesUnder } from './shared-data.ts';
+import { interopDir, jsonFilesUnder } from '../../helpers/interop.ts';
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
 

@@ -2,16 +2,13 @@ import { chmod, cp, mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promi
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { interopDir as sharedInteropDir } from '../../helpers/interop.ts';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The shared model-signing interop data, `<repo>/../shared/interop/model-signing`; throws when it is absent. */
+/** The model-signing project's signed test models (test/fixtures/interop/model-signing). */
 export function interopDir(): string {
-  const dir = join(repoRoot, '..', 'shared', 'interop', 'model-signing');
-  if (!existsSync(join(dir, 'keys', 'signing-key-pub.pem'))) {
-    throw new Error(`model-signing interop data not found at ${dir}: these tests need the shared interop folder next to the repository (see shared/interop/README.md)`);
-  }
+  const dir = join(sharedInteropDir(), 'model-signing');
+  if (!existsSync(join(dir, 'keys', 'signing-key-pub.pem'))) throw new Error(`model-signing interop data not found at ${dir}`);
   return dir;
 }
 

@@ -2,15 +2,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// The repository root is the parent of test/; the shared folder sits beside the repository.
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** The shared interop data folder (`<repo>/../shared/interop`); throws saying where it was looked for when absent. */
+/**
+ * Published test data of other projects (test/fixtures/interop, see its README.md for the sources),
+ * kept in the repository so that any clone can run the interoperability tests.
+ */
 export function interopDir(): string {
-  const dir = resolve(repoRoot, '../shared/interop');
-  if (!existsSync(dir)) {
-    throw new Error(`interop test data not found at ${dir}: it is expected in shared/interop beside the repository directory (${repoRoot})`);
-  }
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/interop');
+  if (!existsSync(dir)) throw new Error(`interop test data not found at ${dir}`);
   return dir;
 }
 
