@@ -17,5 +17,7 @@ export function safeRelativePath(p: string, where = 'path'): string {
   const parts = unified.split('/').filter((s) => s !== '' && s !== '.');
   if (parts.length === 0) return fail('names the directory itself');
   if (parts.some((s) => s === '..')) return fail('leaves the model directory');
+  // `./C:x` normalises to `C:x`, which names a drive on Windows: judge the result, not only the input.
+  if (/^[a-zA-Z]:/.test(parts[0]!)) return fail('is absolute');
   return parts.join('/');
 }

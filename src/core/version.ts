@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { ModelVaultError } from './errors.ts';
 
-/** Throws `invalid_version` unless `v` is a strict semver `MAJOR.MINOR.PATCH[-pre][+build]` (no leading "v"). */
+/** Throws `invalid_version` unless `v` is a strict semver `MAJOR.MINOR.PATCH[-pre]` (no leading "v", no `+build`: it would name two versions of equal precedence). */
 export function assertVersion(v: string): string {
   if (typeof v !== 'string' || v.length > 128 || semver.valid(v) !== v) {
     const cleaned = typeof v === 'string' ? semver.valid(semver.coerce(v)) : null;

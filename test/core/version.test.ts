@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ModelVaultError } from '../../src/core/errors.ts';
+import { assertVersion, compareVersions, isVersion } from '../../src/core/version.ts';
+
+describe('assertVersion', () => {
+  it('accepts strict MAJOR.MINOR.PATCH with an optional pre-release', () => {
+    for (const v of ['0.0.0', '1.2.3', '10.20.30', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-0.3.7', '1.0.0-x.7.z.92', '1.0.0-x-y']) {
+      assert.equal(assertVersion(v), v);
+      assert.equal(isVersion(v), true, v);
+    }
+  });
+
+  it('refuses a leading "v", missing parts, leading zeros, build metadata and stray text', () => {
+    for (const v of ['v1.2.3', '1.2', '1', '01.2.3', '1.02.3', '1.2.3-', '1.2.3-01', ' 1.2.3', '1.2.3 ', 'latest', '', '1.2.3.4', '=1.2.3', '1.0.0+20130313144700', '1.0.0-beta+exp.sha.5114f85']) {
+      assert.throws(() => assertVersion(v), (e: ModelVaultError) => e.code === 'invalid_version', JSON.stringify(v));
+      assert.equal(isVersion(v), false, v);
+    }
+  });
+
+  it('suggests the version a sloppy one meant', () => {
+    assert.throws(() => assertVersion('v1.2.3'), (e: ModelVaultError) => e.details.hint === 'did you mean 1.2.3?');
+    assert.throws(() => assertVersion('1.2'), (e: ModelVaultError) => e.details.hint === 'did you mean 1.2.0?');
+    assert.throws(() => assertVersion('banana'), (e: ModelVaultError) => e.details.hint === 'use MAJOR.MINOR.PATCH, e.g. 1.0.0');
+  });
+
+  it('refuses versions longer than 128 characters', () => {
+    const long = `1.0.0-${'a'.repeat(123)}`;
+    assert.equal(long.length, 129);
+    assert.throws(() => assertVersion(long), (e: ModelVaultError) => e.code === 'invalid_version');
+    assert.equal(assertVersion(long.slice(0, 128)), long.slice(0, 128));
+  });
+});
+
+describe('compareVersions', () => {
+  it('orders by semver precedence, pre-releases before their release (semver.org §11)', () => {
+    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0-0', '2.0.0', '10.0.0'];
+    const shuffled = [...ordered].reverse();
+    assert.deepEqual(shuffled.sort(compareVersions), ordered);
+    for (let i = 1; i < ordered.length; i++) {
+      assert.equal(compareVersions(ordered[i - 1]!, ordered[i]!), -1, `${ordered[i - 1]} < ${ordered[i]}`);
+      assert.equal(compareVersions(ordered[i]!, ordered[i - 1]!), 1);
+    }
+  });
+
+  it('is antisymmetric on arbitrary versions', () => {
+    const version = fc.tuple(fc.nat(20), fc.nat(20), fc.nat(20), fc.option(fc.constantFrom('alpha', 'alpha.1', 'beta', 'rc.2', '0'), { nil: undefined }))
+      .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}`);
+    fc.assert(fc.property(version, version, (a, b) => compareVersions(a, b) === -compareVersions(b, a) || (compareVersions(a, b) === 0 && a === b)));
+  });
+});
