@@ -41,7 +41,11 @@ export function enforceSigningPolicy(
   const required = policy.requireSignature.includes(target.stage);
   const satisfiedBy = checks.find((c) => c.ok);
   if (!required || satisfiedBy) return { required, ...(satisfiedBy ? { satisfiedBy } : {}), checks };
-  const accepted = keys.length === 0 ? 'no key is trusted yet (`modelvault keys trust FILE`)' : `accepted keys: ${keys.map((k) => `${k.name} (${k.keyId.slice(0, 16)}…)`).join(', ')}`;
+  const accepted = trusted.length === 0
+    ? 'no key is trusted yet (`modelvault keys trust FILE`)'
+    : keys.length === 0
+      ? 'signing.trusted_keys in config.yaml lists none of the trusted keys (see `modelvault keys list`)'
+      : `accepted keys: ${keys.map((k) => `${k.name} (${k.keyId.slice(0, 16)}…)`).join(', ')}`;
   const why = checks.length === 0
     ? 'it carries no signature'
     : checks.map((c) => `signature by ${c.keyId ?? 'an unnamed key'}: ${c.problems.map((p) => p.message).join('; ')}`).join('; ');

@@ -1,0 +1,25 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { openApp, type AppContext } from '../../src/app.ts';
+import { tempDir } from './model-dir.ts';
+
+/** An embedded registry on SQLite in a fresh home whose config.yaml holds `config`. */
+export async function openHomeWithConfig(config: string): Promise<AppContext & { home: string; dispose(): Promise<void> }> {
+  const home = tempDir('mv-home-');
+  writeFileSync(join(home, 'config.yaml'), config);
+  const app = await openApp({ home, databaseUrl: `sqlite:${join(home, 'modelvault.db')}`, blobUrl: `file://${join(home, 'blobs')}` }).catch((err: unknown) => {
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  });
+  return Object.assign(app, { home, dispose: async () => { await app.close(); rmSync(home, { recursive: true, force: true }); } });
+}
+
+/** Registers `name@version` with one weights file whose bytes name the version. */
+export async function pushVersion(app: AppContext, name: string, version: string, actor = 'alice'): Promise<void> {
+  const r = await app.blobs.put(Readable.from([Buffer.from(`${name}-${version}`)]));
+  await app.registry(actor).registerVersion({
+    metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] },
+    files: [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }],
+  });
+}
