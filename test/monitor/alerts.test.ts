@@ -86,7 +86,7 @@ describe('alert rules', () => {
     bad('alerts:\n  - {name: A, severity: info}\n', /condition must be a non-empty string/);
     bad('rules: []\n', /unknown top-level field "rules"/);
     bad('alerts: [\n', /not valid YAML/);
-    bad('a: &x [1]\nalerts: *x\n', /./);
+    bad('a: &x [1]\nalerts: *x\n', /^alerts\.yaml: cannot be read \(.*\balias/i);
   });
 
   it('a missing metric is an error at evaluation, not a silent false', () => {

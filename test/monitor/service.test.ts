@@ -134,7 +134,10 @@ onEachBackend('monitoring service', (backend) => {
     assert.equal(r.driftScore, 2 / 3);
     assert.equal(r.datasetDrift, true);
     assert.equal(r.quality?.task, 'classification');
-    assert.ok(r.quality?.accuracy !== undefined && r.quality.accuracy > 0.5 && r.quality.accuracy < 1);
+    // Rows 100-499 are labelled 1 when i % 4 == 0 and predicted 1 when i % 5 == 0: right on the 20 multiples
+    // of 20 and on the 400 - (100 + 80 - 20) = 240 rows that are neither, so 260 of 400.
+    assert.equal(r.quality?.labelled, 400);
+    assert.equal(r.quality?.accuracy, 260 / 400);
     assert.deepEqual(r.latencyMs, { p50: 9.5, p95: 14, p99: 14 });
     assert.equal(r.prediction?.against, 'label');
     const timed = await monitor.drift('fraud@1.0.0', { window: '1h', method: 'psi' });
