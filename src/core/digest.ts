@@ -23,8 +23,3 @@ export function parseDigest(d: string): Digest {
 export function digestHex(d: Digest): string {
   return d.slice('sha256:'.length);
 }
-
-/** Makes a digest from a hex string. */
-export function digestFromHex(hex: string): Digest {
-  return parseDigest(`sha256:${hex}`);
-}

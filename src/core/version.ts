@@ -17,8 +17,3 @@ export function assertVersion(v: string): string {
 export function isVersion(v: string): boolean {
   return semver.valid(v) === v;
 }
-
-/** Orders versions by semver precedence (ascending). */
-export function compareVersions(a: string, b: string): number {
-  return semver.compare(a, b);
-}

@@ -16,16 +16,6 @@ export function sortedWithoutNaN(values: Sample): Float64Array {
   return out.sort();
 }
 
-/** True when the array is ascending and free of NaN, so it can be reused without sorting. */
-export function isSortedSample(values: Float64Array): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
-    if (Number.isNaN(v)) return false;
-    if (i > 0 && v < (values[i - 1] as number)) return false;
-  }
-  return true;
-}
-
 /** Throws `invalid_input` when a sample is empty after NaN removal. */
 export function requireNonEmpty(values: Float64Array, what: string): void {
   if (values.length === 0) {
