@@ -2,23 +2,11 @@ import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/db/schema.ts';
 import type { Digest } from '../core/digest.ts';
+import type { LineageEdge } from '../core/lineage.ts';
+import type { ManifestEntry } from '../core/manifest.ts';
 import type { Stage } from '../core/names.ts';
 
-/** One file of a version. */
-export interface ManifestEntry {
-  path: string;
-  size: number;
-  digest: Digest;
-  format: string;
-}
-
-/** A typed lineage link from a version. */
-export interface LineageEdge {
-  kind: 'derived_from' | 'trained_on' | 'evaluated_on' | 'produced_by' | 'source';
-  /** A reference (`name@1.0.0`), dataset `name@version`, run id, or `repo@commit`. */
-  target: string;
-  attrs: Record<string, unknown>;
-}
+export type { LineageEdge, ManifestEntry };
 
 /** One stage transition. */
 export interface StageChange {
@@ -191,22 +179,39 @@ export interface Target {
 
 /** Operations on the registry, the same in embedded and remote mode. */
 export interface RegistryApi {
+  /** Registers a version whose blobs are stored; an identical re-push is a no-op, different content under the same version is refused. */
   registerVersion(input: RegisterVersionInput): Promise<RegisterResult>;
+  /** Resolves a reference (`name@1.2.0`, `@production`, `@champion`, `@latest`) to the version with everything it carries. */
   getVersion(ref: string): Promise<VersionDetail>;
+  /** A model with its aliases and the versions in each stage. */
   getModel(name: string): Promise<ModelDetail>;
+  /** One page of models, filtered by name prefix or tag. */
   listModels(filter?: ModelFilter): Promise<Page<ModelSummary>>;
+  /** One page of a model's versions, newest first, filtered by stage, tag, framework or date. */
   listVersions(name: string, filter?: VersionFilter): Promise<Page<VersionSummary>>;
+  /** Moves a version to a stage, running every gate; entering production demotes the current holder. */
   setStage(ref: string, stage: Stage, reason?: string): Promise<StageResult>;
+  /** Puts the previous holder of a stage back, demoting the current one. */
   rollback(name: string, stage?: Stage, reason?: string): Promise<StageResult>;
+  /** Every stage transition of a model's versions, oldest first. */
   stageHistory(name: string): Promise<StageChange[]>;
+  /** Points an alias of a model at one of its versions. */
   setAlias(name: string, alias: string, version: string): Promise<void>;
+  /** Deletes an alias of a model. */
   removeAlias(name: string, alias: string): Promise<void>;
+  /** Sets tags on a model or a version, replacing values of the same keys. */
   setTags(target: Target, tags: Record<string, string>): Promise<void>;
+  /** Deletes tags by key from a model or a version. */
   removeTags(target: Target, keys: string[]): Promise<void>;
+  /** Replaces the description of a model or a version. */
   setDescription(target: Target, description: string): Promise<void>;
+  /** Ancestors and descendants of a version, up to `depth` links each way. */
   lineage(ref: string, options?: { depth?: number }): Promise<LineageGraph>;
+  /** One page of the event log, in append order. */
   events(filter?: EventFilter): Promise<Page<RegistryEvent>>;
+  /** Attaches a piece of evidence to a version. */
   addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary>;
+  /** The evidence a version carries, optionally of one kind, with bodies. */
   listEvidence(ref: string, kind?: string): Promise<Evidence[]>;
 }
 

@@ -1,6 +1,5 @@
-import type { RegistryConfig } from '../registry/config.ts';
-import { manifestDigest } from '../registry/service.ts';
-import type { Evidence, NewEvidence, PendingTransition, PendingVersion, RegistryHooks } from '../registry/types.ts';
+import type { Evidence, NewEvidence, PendingTransition, PendingVersion, RegistryConfig, RegistryHooks } from '../registry/index.ts';
+import { manifestDigest } from '../core/manifest.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { registryScanPolicy } from './allowlist-store.ts';

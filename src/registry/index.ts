@@ -1,0 +1,42 @@
+// The registry's one door: other folders import from here, never from a file inside.
+export { defaultConfig, loadConfig } from './config.ts';
+export type { BlockingVerdict, RegistryConfig, ScanGateConfig, SigningConfig } from './config.ts';
+export type { RegistryContext } from './context.ts';
+export { EmbeddedBlobTransport } from './embedded-transport.ts';
+export { appendEvents, readEvents } from './events.ts';
+export type { NewEvent } from './events.ts';
+export { lineageToDot, lineageToMermaid, lineageToText } from './lineage-render.ts';
+export { ReadCache } from './read-cache.ts';
+export { RegistryService } from './service.ts';
+export { versionSortKey } from './sort-key.ts';
+export { listModelFiles, pullVersion, pushFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';
+export type { LocalFile, PulledFile, PullOptions, PushOptions, VerifyProblem } from './transfer.ts';
+export type {
+  BlobTransport,
+  EventFilter,
+  Evidence,
+  EvidenceSummary,
+  LineageEdge,
+  LineageGraph,
+  LineageNode,
+  ManifestEntry,
+  ModelDetail,
+  ModelFilter,
+  ModelSummary,
+  NewEvidence,
+  Page,
+  PendingTransition,
+  PendingVersion,
+  RegisterResult,
+  RegisterVersionInput,
+  RegistryApi,
+  RegistryEvent,
+  RegistryHooks,
+  StageChange,
+  StageResult,
+  Target,
+  VersionDetail,
+  VersionFilter,
+  VersionSummary,
+} from './types.ts';
+export { VersionSnapshot } from './version-snapshot.ts';

@@ -1,0 +1,214 @@
+import type { Transaction } from 'kysely';
+import { canonicalJson } from '../core/canonical-json.ts';
+import type { Digest } from '../core/digest.ts';
+import { ModelVaultError } from '../core/errors.ts';
+import { lineageFromMetadata, type LineageEdge } from '../core/lineage.ts';
+import { checkManifest, manifestDigest, type ManifestEntry } from '../core/manifest.ts';
+import { assertName, assertTag, type Stage } from '../core/names.ts';
+import { assertVersion } from '../core/version.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { isUniqueViolation } from '../storage/db/errors.ts';
+import type { Database } from '../storage/db/schema.ts';
+import type { RegistryScope } from './context.ts';
+import { insertEvidence } from './evidence.ts';
+import { appendEvents } from './events.ts';
+import { now, resolveRow } from './queries.ts';
+import { versionSortKey } from './sort-key.ts';
+import type { NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
+
+/** A registration request checked and reduced to what gets stored. */
+interface PreparedVersion {
+  name: string;
+  version: string;
+  metadata: Record<string, unknown>;
+  modelCard: string | null;
+  files: ManifestEntry[];
+  manifest: Digest;
+  /** What makes two pushes of the same version identical. */
+  contentKey: string;
+  lineage: LineageEdge[];
+  tags: Record<string, string>;
+}
+
+/** A lineage edge with the version row it points at, for `derived_from`. */
+interface ResolvedEdge {
+  edge: LineageEdge;
+  targetId: number | null;
+}
+
+function contentKey(metadata: Record<string, unknown>, modelCard: string | null | undefined, manifest: Digest): string {
+  return canonicalJson({ manifest, metadata, modelCard: modelCard ?? null });
+}
+
+function text(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** Checks metadata, manifest, model card and tags of a registration request. */
+function prepare(input: RegisterVersionInput): PreparedVersion {
+  const metadata = input.metadata;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new ModelVaultError('invalid_metadata', 'metadata must be an object', { field: 'metadata' });
+  }
+  const name = assertName(String(metadata.name ?? ''), 'metadata.name');
+  const version = assertVersion(String(metadata.version ?? ''));
+  const files = checkManifest(input.files);
+  const modelCard = input.modelCard ?? null;
+  if (modelCard !== null && (typeof modelCard !== 'string' || modelCard.length > 1_000_000)) {
+    throw new ModelVaultError('invalid_input', 'model card must be text of at most 1 MB', { field: 'modelCard' });
+  }
+  const rawTags = (metadata.tags && typeof metadata.tags === 'object' && !Array.isArray(metadata.tags) ? metadata.tags : {}) as Record<string, unknown>;
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawTags)) {
+    const value = String(v);
+    assertTag(k, value);
+    tags[k] = value;
+  }
+  const manifest = manifestDigest(files);
+  return { name, version, metadata, modelCard, files, manifest, contentKey: contentKey(metadata, modelCard, manifest), lineage: lineageFromMetadata(metadata), tags };
+}
+
+/** Every blob must be stored, with the size the manifest claims, before the version can exist. */
+async function assertBlobsStored(blobs: BlobStore, files: ManifestEntry[]): Promise<void> {
+  for (const f of files) {
+    const s = await blobs.stat(f.digest);
+    if (!s) throw new ModelVaultError('blob_missing', `blob ${f.digest} for ${f.path} has not been uploaded`, { path: f.path, digest: f.digest, hint: 'upload the blob first (PUT /api/v1/blobs/<digest>)' });
+    if (s.size !== f.size) throw new ModelVaultError('size_mismatch', `${f.path}: stored blob has ${s.size} bytes, manifest says ${f.size}`, { path: f.path, digest: f.digest });
+  }
+}
+
+/** The stored version of the same name and number: a no-op result when identical, `version_exists` when not. */
+async function existingVersion(s: RegistryScope, p: PreparedVersion): Promise<RegisterResult | undefined> {
+  const m = await s.db.selectFrom('models').select('id').where('name', '=', p.name).executeTakeFirst();
+  if (!m) return undefined;
+  const row = await s.db.selectFrom('versions').selectAll().where('model_id', '=', Number(m.id)).where('version', '=', p.version).executeTakeFirst();
+  if (!row) return undefined;
+  if (contentKey(JSON.parse(row.metadata_json) as Record<string, unknown>, row.model_card, row.manifest_digest as Digest) !== p.contentKey) {
+    throw new ModelVaultError('version_exists', `${p.name}@${p.version} already exists with different content`, {
+      reference: `${p.name}@${p.version}`,
+      existing: row.manifest_digest,
+      pushed: p.manifest,
+      hint: 'versions are immutable: bump the version (e.g. the patch number) and push again',
+    });
+  }
+  return { name: p.name, version: p.version, manifestDigest: row.manifest_digest as Digest, stage: row.stage as Stage, created: false };
+}
+
+/** Runs every capability's registration check; each may refuse the version or return evidence to store with it. */
+async function hookEvidence(s: RegistryScope, p: PreparedVersion): Promise<NewEvidence[]> {
+  const evidence: NewEvidence[] = [];
+  for (const h of s.ctx.hooks ?? []) if (h.beforeRegister) evidence.push(...(await h.beforeRegister({ name: p.name, version: p.version, files: p.files, metadata: p.metadata })));
+  return evidence;
+}
+
+/** The parent must be an existing version; resolving it pins the exact version. */
+async function resolveLineage(trx: Transaction<Database>, p: PreparedVersion): Promise<ResolvedEdge[]> {
+  const resolved: ResolvedEdge[] = [];
+  for (const edge of p.lineage) {
+    if (edge.kind !== 'derived_from') {
+      resolved.push({ edge, targetId: null });
+      continue;
+    }
+    let parent;
+    try {
+      parent = await resolveRow(trx, edge.target);
+    } catch (err) {
+      const e = err as ModelVaultError;
+      throw new ModelVaultError('invalid_metadata', `lineage.parent_model ${JSON.stringify(edge.target)}: ${e.message}`, { field: 'lineage.parent_model', hint: 'reference an existing version, e.g. name@1.0.0' });
+    }
+    if (parent.model.name === p.name && parent.row.version === p.version) {
+      throw new ModelVaultError('invalid_metadata', 'lineage.parent_model refers to the version itself', { field: 'lineage.parent_model' });
+    }
+    resolved.push({ edge: { ...edge, target: `${parent.model.name}@${parent.row.version}`, attrs: { requested: edge.target } }, targetId: Number(parent.row.id) });
+  }
+  return resolved;
+}
+
+/** Creates the model if it is new and returns its id. */
+async function ensureModel(s: RegistryScope, trx: Transaction<Database>, p: PreparedVersion, t: string): Promise<number> {
+  await trx.insertInto('models').values({ name: p.name, description: text(p.metadata.description), owner: s.actor, created_at: t, updated_at: t }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  const model = await trx.selectFrom('models').select('id').where('name', '=', p.name).executeTakeFirstOrThrow();
+  return Number(model.id);
+}
+
+/** Inserts the version row, its files and blob records, tags, lineage and first stage; returns the version id. */
+async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, modelId: number, p: PreparedVersion, lineage: ResolvedEdge[], t: string): Promise<number> {
+  const inserted = await trx
+    .insertInto('versions')
+    .values({
+      model_id: modelId,
+      version: p.version,
+      sort_key: versionSortKey(p.version),
+      stage: 'development',
+      manifest_digest: p.manifest,
+      metadata_json: canonicalJson(p.metadata),
+      model_card: p.modelCard,
+      description: text(p.metadata.description),
+      framework: text(p.metadata.framework),
+      total_size: p.files.reduce((sum, f) => sum + f.size, 0),
+      file_count: p.files.length,
+      created_by: s.actor,
+      created_at: t,
+      updated_at: t,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const versionId = Number(inserted.id);
+  for (let i = 0; i < p.files.length; i += 500) {
+    const chunk = p.files.slice(i, i + 500);
+    await trx.insertInto('files').values(chunk.map((f) => ({ version_id: versionId, path: f.path, size: f.size, digest: f.digest, format: f.format }))).execute();
+    await trx.insertInto('blobs').values(chunk.map((f) => ({ digest: f.digest, size: f.size, created_at: t }))).onConflict((oc) => oc.column('digest').doNothing()).execute();
+  }
+  const tags = Object.entries(p.tags);
+  if (tags.length > 0) await trx.insertInto('tags').values(tags.map(([key, value]) => ({ model_id: modelId, version_id: versionId, key, value }))).execute();
+  if (lineage.length > 0) {
+    await trx
+      .insertInto('lineage')
+      .values(lineage.map((r) => ({ version_id: versionId, kind: r.edge.kind, target: r.edge.target, target_version_id: r.targetId, attrs_json: canonicalJson(r.edge.attrs) })))
+      .execute();
+  }
+  await trx.insertInto('stage_history').values({ version_id: versionId, from_stage: null, to_stage: 'development', actor: s.actor, reason: 'pushed', created_at: t }).execute();
+  return versionId;
+}
+
+/** Stores a new version, its evidence and its event in one transaction. */
+async function storeVersion(s: RegistryScope, p: PreparedVersion, newEvidence: NewEvidence[]): Promise<RegisterResult> {
+  return s.db.transaction().execute(async (trx) => {
+    const t = now();
+    const modelId = await ensureModel(s, trx, p, t);
+    const lineage = await resolveLineage(trx, p);
+    const versionId = await insertVersionRows(s, trx, modelId, p, lineage, t);
+    const evidence = await insertEvidence(trx, versionId, newEvidence, t);
+    await trx.updateTable('models').set({ updated_at: t }).where('id', '=', modelId).execute();
+    const files = p.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size }));
+    await appendEvents(trx, [
+      {
+        actor: s.actor,
+        action: 'version.push',
+        subject: `${p.name}@${p.version}`,
+        model: p.name,
+        payload: { manifest_digest: p.manifest, files, evidence: evidence.map((e) => ({ kind: e.kind, digest: e.digest })) },
+      },
+    ], t);
+    return { name: p.name, version: p.version, manifestDigest: p.manifest, stage: 'development' as Stage, created: true };
+  });
+}
+
+/** Registers a version whose blobs are stored; an identical re-push is a no-op, different content `version_exists`. */
+export async function registerVersion(s: RegistryScope, input: RegisterVersionInput): Promise<RegisterResult> {
+  const p = prepare(input);
+  await assertBlobsStored(s.ctx.blobs, p.files);
+  const before = await existingVersion(s, p);
+  if (before) return before;
+  const evidence = await hookEvidence(s, p);
+  try {
+    return await storeVersion(s, p, evidence);
+  } catch (err) {
+    // A concurrent push of the same version won the race: identical content is a no-op, else version_exists.
+    if (isUniqueViolation(err)) {
+      const after = await existingVersion(s, p);
+      if (after) return after;
+    }
+    throw err;
+  }
+}
