@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { versionSortKey } from '../src/registry/sort-key.ts';
+import { versionSortKey } from '../src/registry/index.ts';
 import { median, ms, type BenchResult } from './lib.ts';
 import { openHome } from './push-pull.ts';
 import { freePort, spawnNode, startServeProcess, waitReady } from './server-process.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EmbeddedBlobTransport } from '../src/registry/embedded-transport.ts';
+import { EmbeddedBlobTransport } from '../src/registry/index.ts';
 import { median, ms, type BenchResult } from './lib.ts';
 import { makeBenchModel } from './model-dir.ts';
 import { openHome, pushDir } from './push-pull.ts';

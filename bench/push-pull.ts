@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { openApp, type AppContext } from '../src/app.ts';
 import { loadValidModelDir } from '../src/cli/model-dir.ts';
 import { detectFileFormat } from '../src/formats/index.ts';
-import { defaultConfig } from '../src/registry/config.ts';
-import { EmbeddedBlobTransport } from '../src/registry/embedded-transport.ts';
-import { listModelFiles, pullVersion, pushFiles } from '../src/registry/transfer.ts';
-import type { BlobTransport, RegistryApi } from '../src/registry/types.ts';
+import { type BlobTransport, defaultConfig, EmbeddedBlobTransport, listModelFiles, pullVersion, pushFiles, type RegistryApi } from '../src/registry/index.ts';
 import { floorCopy, median, ms, time, type BenchResult } from './lib.ts';
 import { makeBenchModel } from './model-dir.ts';
 

@@ -1,7 +1,6 @@
 // Pushes then pulls one large file in a fresh process and prints the peak resident set size.
 import { join } from 'node:path';
-import { EmbeddedBlobTransport } from '../src/registry/embedded-transport.ts';
-import { pullVersion } from '../src/registry/transfer.ts';
+import { EmbeddedBlobTransport, pullVersion } from '../src/registry/index.ts';
 import { openHome, pushDir } from './push-pull.ts';
 
 const [dir, model] = process.argv.slice(2) as [string, string];

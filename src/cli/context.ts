@@ -1,6 +1,6 @@
 import type { AppContext } from '../app.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import type { BlobTransport, RegistryApi } from '../registry/types.ts';
+import type { BlobTransport, RegistryApi } from '../registry/index.ts';
 import type { GlobalOptions } from './output.ts';
 
 /** What a command talks to: the registry API and a way to move bytes, embedded or remote. */
@@ -40,7 +40,7 @@ export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Pr
     const client = { baseUrl: url, token: process.env.MODELVAULT_TOKEN, actor: localActor() };
     return fn({ mode: 'remote', api: new RemoteRegistry(client), transport: new RemoteBlobTransport(client), location: url });
   }
-  const [{ openApp, resolveSettings }, { EmbeddedBlobTransport }] = await Promise.all([import('../app.ts'), import('../registry/embedded-transport.ts')]);
+  const [{ openApp, resolveSettings }, { EmbeddedBlobTransport }] = await Promise.all([import('../app.ts'), import('../registry/index.ts')]);
   const app = await openApp(resolveSettings({ home: opts.home }));
   try {
     return await fn({ mode: 'embedded', api: app.registry(localActor()), transport: new EmbeddedBlobTransport(app.blobs), app, location: app.settings.home });

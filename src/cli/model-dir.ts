@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
 import type { ValidationReport } from '../policy/index.ts';
-import { loadConfig, type RegistryConfig } from '../registry/config.ts';
+import { loadConfig, type RegistryConfig } from '../registry/index.ts';
 
 /** Policy options from the registry's config.yaml (the embedded home's, also used as the local policy in remote mode). */
 export function policyOptions(config: RegistryConfig) {

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
 import type { SignatureCheck, TrustMaterial } from '../integrity/keys/index.ts';
-import type { VersionDetail } from '../registry/types.ts';
+import type { VersionDetail } from '../registry/index.ts';
 import type { Session } from './context.ts';
 import { integrityOf } from './integrity.ts';
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import type { BlobTransport } from '../registry/types.ts';
+import type { BlobTransport } from '../registry/index.ts';
 import { hashFiles } from '../storage/hash-pool.ts';
 import { ApiClient, seg, type RemoteOptions } from './http.ts';
 

@@ -21,7 +21,7 @@ import type {
   VersionDetail,
   VersionFilter,
   VersionSummary,
-} from '../registry/types.ts';
+} from '../registry/index.ts';
 import { ApiClient, seg, type RemoteOptions } from './http.ts';
 
 function selectorOf(ref: Reference): string {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ModelVaultError } from '../core/errors.ts';
-import { appendEvents } from '../registry/events.ts';
+import { appendEvents } from '../registry/index.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { defaultPolicy, extendAllowlist, type ScanPolicy } from './policy.ts';
 

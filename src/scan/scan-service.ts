@@ -1,5 +1,5 @@
 import { ModelVaultError } from '../core/errors.ts';
-import type { RegistryApi } from '../registry/types.ts';
+import type { RegistryApi } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { addAllowlistEntry, readAllowlist, registryScanPolicy, removeAllowlistEntry, type AllowlistEntry } from './allowlist-store.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { loadConfig } from '../../src/registry/config.ts';
+import { loadConfig } from '../../src/registry/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/model-dir.ts';
 

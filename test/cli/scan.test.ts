@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RemoteRegistry } from '../../src/client/index.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { loadConfig } from '../../src/registry/config.ts';
+import { loadConfig } from '../../src/registry/index.ts';
 import { runCli, useCliTarget, type CliResult } from '../helpers/cli.ts';
 import { makeModelDir, tempDir } from '../helpers/model-dir.ts';
 

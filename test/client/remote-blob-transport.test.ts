@@ -9,8 +9,7 @@ import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport } from '../../src/client/index.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { pullVersion } from '../../src/registry/transfer.ts';
-import type { VersionDetail } from '../../src/registry/types.ts';
+import { pullVersion, type VersionDetail } from '../../src/registry/index.ts';
 import { sha256, startTestServer, type TestServer } from '../server/harness.ts';
 
 const REQUEST_LINE = /(GET|HEAD|POST|PUT|PATCH|DELETE) (\/api\/v1\/\S*) HTTP\/1\.1\r\n/g;

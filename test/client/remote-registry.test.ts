@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import type { RegisterVersionInput } from '../../src/registry/types.ts';
+import type { RegisterVersionInput } from '../../src/registry/index.ts';
 import { sha256, startTestServer, type TestServer } from '../server/harness.ts';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<ModelVaultError> {

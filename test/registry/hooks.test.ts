@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { RegistryService } from '../../src/registry/service.ts';
-import type { ManifestEntry, PendingTransition, RegistryHooks } from '../../src/registry/types.ts';
+import { type ManifestEntry, type PendingTransition, type RegistryHooks, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 
 function meta(name: string, version: string): Record<string, unknown> {

@@ -4,8 +4,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AppContext } from '../../src/app.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import type { RegistryService } from '../../src/registry/service.ts';
-import type { ManifestEntry } from '../../src/registry/types.ts';
+import type { ManifestEntry, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 
 async function store(app: AppContext, files: Record<string, string>): Promise<ManifestEntry[]> {

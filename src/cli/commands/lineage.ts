@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { lineageToDot, lineageToMermaid, lineageToText } from '../../registry/lineage-render.ts';
+import { lineageToDot, lineageToMermaid, lineageToText } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
 import { intOption, print, type GlobalOptions, usage } from '../output.ts';
 

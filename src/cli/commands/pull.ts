@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--verify', "after downloading, check the version's signatures and enforce the registry's signing policy for its stage")
     .action(async (ref: string, dir: string, o: { force?: boolean; verify?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const { pullVersion } = await import('../../registry/transfer.ts');
+      const { pullVersion } = await import('../../registry/index.ts');
       const { version, files, signing } = await withSession(opts, async (s) => {
         const version = await s.api.getVersion(ref);
         const progress = transferProgress(version.files, { json: opts.json, label: 'pull' });

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--version <version>', 'register as this version instead of metadata.version')
     .action(async (dir: string, o: { name?: string; version?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const [{ detectFileFormat }, { listModelFiles, pushFiles }] = await Promise.all([import('../../formats/index.ts'), import('../../registry/transfer.ts')]);
+      const [{ detectFileFormat }, { listModelFiles, pushFiles }] = await Promise.all([import('../../formats/index.ts'), import('../../registry/index.ts')]);
       const { report, metadata, modelCard } = await loadValidModelDir(dir, localConfig(opts.home));
       if (o.name) metadata.name = assertName(o.name);
       if (o.version) metadata.version = assertVersion(o.version);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { assertStage } from '../../core/names.ts';
-import type { StageResult } from '../../registry/types.ts';
+import type { StageResult } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
 import { emit, type GlobalOptions } from '../output.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { ModelVaultError } from '../../core/errors.ts';
-import type { VerifyProblem } from '../../registry/transfer.ts';
+import type { VerifyProblem } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
 import { emit, type GlobalOptions } from '../output.ts';
 import type { SignatureCheck } from '../../integrity/keys/index.ts';
@@ -40,7 +40,7 @@ export function register(program: Command): void {
       }
       const [{ validateModelDir }, { listModelFiles, verifyLocalDir, verifyStoredVersion }, { hashFiles }] = await Promise.all([
         import('../../policy/index.ts'),
-        import('../../registry/transfer.ts'),
+        import('../../registry/index.ts'),
         import('../../storage/hash-pool.ts'),
       ]);
       const { ref, problems, files, signatures } = await withSession(opts, async (s) => {

@@ -1,6 +1,6 @@
 import { ModelVaultError } from '../../core/errors.ts';
 import type { Stage } from '../../core/names.ts';
-import type { PendingTransition, RegistryHooks } from '../../registry/types.ts';
+import type { PendingTransition, RegistryHooks } from '../../registry/index.ts';
 import { checkSignatures, trustMaterial, type ManifestFile, type SignatureCheck, type StoredSignature } from './version-signatures.ts';
 import { listTrustedKeys, type TrustedKey } from './trusted-keys.ts';
 

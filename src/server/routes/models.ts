@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app.ts';
-import type { ModelFilter } from '../../registry/types.ts';
+import type { ModelFilter } from '../../registry/index.ts';
 import { actorOf } from '../actor.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { DescriptionBody, JSON_BODY_LIMIT, ModelDetail, ModelPage, ModelQuery, NameParams, TagKeysBody, TagsBody } from '../schemas.ts';

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app.ts';
 import { ModelVaultError } from '../../core/errors.ts';
-import type { NewEvidence, RegisterVersionInput, VersionFilter } from '../../registry/types.ts';
+import type { NewEvidence, RegisterVersionInput, VersionFilter } from '../../registry/index.ts';
 import { actorOf } from '../actor.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import {
