@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { digestFromHex, digestHex, isDigest, parseDigest } from '../../src/core/digest.ts';
+import { digestHex, isDigest, parseDigest } from '../../src/core/digest.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
 
 const HEX = createHash('sha256').update('weights').digest('hex');
@@ -30,14 +30,14 @@ describe('digests', () => {
 
   it('splits and joins the hex part', () => {
     assert.equal(digestHex(`sha256:${HEX}`), HEX);
-    assert.equal(digestFromHex(HEX), `sha256:${HEX}`);
-    assert.throws(() => digestFromHex(HEX.slice(2)), invalid);
+    assert.equal(parseDigest(`sha256:${HEX}`), `sha256:${HEX}`);
+    assert.throws(() => parseDigest(`sha256:${HEX.slice(2)}`), invalid);
   });
 
   it('round-trips any 32 bytes through hex and back', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
       const hex = Buffer.from(bytes).toString('hex');
-      const d = digestFromHex(hex.toUpperCase());
+      const d = parseDigest(`sha256:${hex.toUpperCase()}`);
       assert.equal(isDigest(d), true);
       assert.equal(digestHex(d), hex);
       assert.equal(parseDigest(d), d);

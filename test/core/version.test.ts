@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fc from 'fast-check';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { assertVersion, compareVersions, isVersion } from '../../src/core/version.ts';
+import { assertVersion, isVersion } from '../../src/core/version.ts';
 
 describe('assertVersion', () => {
   it('accepts strict MAJOR.MINOR.PATCH with an optional pre-release', () => {
@@ -30,23 +29,5 @@ describe('assertVersion', () => {
     assert.equal(long.length, 129);
     assert.throws(() => assertVersion(long), (e: ModelVaultError) => e.code === 'invalid_version');
     assert.equal(assertVersion(long.slice(0, 128)), long.slice(0, 128));
-  });
-});
-
-describe('compareVersions', () => {
-  it('orders by semver precedence, pre-releases before their release (semver.org §11)', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0-0', '2.0.0', '10.0.0'];
-    const shuffled = [...ordered].reverse();
-    assert.deepEqual(shuffled.sort(compareVersions), ordered);
-    for (let i = 1; i < ordered.length; i++) {
-      assert.equal(compareVersions(ordered[i - 1]!, ordered[i]!), -1, `${ordered[i - 1]} < ${ordered[i]}`);
-      assert.equal(compareVersions(ordered[i]!, ordered[i - 1]!), 1);
-    }
-  });
-
-  it('is antisymmetric on arbitrary versions', () => {
-    const version = fc.tuple(fc.nat(20), fc.nat(20), fc.nat(20), fc.option(fc.constantFrom('alpha', 'alpha.1', 'beta', 'rc.2', '0'), { nil: undefined }))
-      .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}`);
-    fc.assert(fc.property(version, version, (a, b) => compareVersions(a, b) === -compareVersions(b, a) || (compareVersions(a, b) === 0 && a === b)));
   });
 });
