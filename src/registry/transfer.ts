@@ -120,6 +120,7 @@ export async function downloadVerified(transport: BlobTransport, file: ManifestE
   const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.mvpart`);
   const hash = createHash('sha256');
   let written = 0;
+  let resumed = false;
   const fh = await open(tmp, 'wx', 0o644);
   try {
     for (let attempt = 0; ; attempt++) {
@@ -162,10 +163,13 @@ export async function downloadVerified(transport: BlobTransport, file: ManifestE
         const e = toModelVaultError(err);
         const transient = e.code === 'server_unreachable' || (e.code === 'internal' && /terminated|socket|aborted|ECONNRESET|premature/i.test(e.message));
         if (!transient || attempt >= 4 || written >= file.size) throw e;
+        resumed = true;
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
-    const actual: Digest = `sha256:${hash.digest('hex')}`;
+    // A resumed download was assembled from several responses, and a ranged response carries bytes the server
+    // could not check on the way out: hash the assembled file itself before it may take the destination's name.
+    const actual: Digest = resumed ? await hashLocal(tmp) : `sha256:${hash.digest('hex')}`;
     if (written !== file.size || actual !== file.digest) {
       throw new ModelVaultError('digest_mismatch', `${file.path}: downloaded bytes hash to ${actual} (${written} bytes), expected ${file.digest} (${file.size} bytes)`, {
         path: file.path,

@@ -47,7 +47,7 @@ export class ScanService implements ScanApi {
   async rescan(ref: string): Promise<VersionScan> {
     const v = await this.deps.registry.getVersion(ref);
     const ref2 = `${v.name}@${v.version}`;
-    const report = await scanManifest(this.deps.blobs, v.files, v.manifestDigest, await registryScanPolicy(this.deps.metadata.db));
+    const report = await scanManifest(this.deps.blobs, v.files, v.manifestDigest, await registryScanPolicy(this.deps.metadata.db), { reverify: true });
     await this.deps.registry.addEvidence(ref2, { kind: SCAN_EVIDENCE_KIND, body: report });
     return { name: v.name, version: v.version, manifestDigest: v.manifestDigest, rescanned: true, report };
   }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
@@ -54,9 +55,13 @@ export function describeFinding(f: Finding): string {
   return `${f.severity} ${f.kind}${f.name ? ` ${f.name}` : ''}${where}: ${f.message}`;
 }
 
-async function scanBlob(blobs: BlobStore, file: ManifestEntry, policy: ScanPolicy): Promise<FileScanReport> {
+async function scanBlob(blobs: BlobStore, file: ManifestEntry, policy: ScanPolicy, reverify: boolean): Promise<FileScanReport> {
   const local = blobs.localPath?.(file.digest);
-  if (local) return scanStoredFile(local, file.path, { policy });
+  if (local) {
+    // Bytes stored long ago may have rotted since they were verified: read them through the verifying reader first.
+    if (reverify) await pipeline(await blobs.open(file.digest), new Writable({ write: (_chunk, _enc, done) => done() }));
+    return scanStoredFile(local, file.path, { policy });
+  }
   // Stores without local files: the scanner needs random access, so the blob is copied (and verified) first.
   const dir = await mkdtemp(join(tmpdir(), 'mv-scan-'));
   try {
@@ -68,18 +73,23 @@ async function scanBlob(blobs: BlobStore, file: ManifestEntry, policy: ScanPolic
   }
 }
 
-/** Scans every file of a version from the blob store, where its bytes are verified, never from the client. */
+/**
+ * Scans every file of a version from the blob store, never from the client. A push scans blobs it has just
+ * verified; `reverify` (a re-scan) hashes each stored blob again and fails with `blob_corrupt` before judging bytes
+ * that no longer match their digest.
+ */
 export async function scanManifest(
   blobs: BlobStore,
   files: readonly ManifestEntry[],
   manifestDigest: Digest,
   policy: { policy: ScanPolicy; extensions: string[]; ignored: { name: string; why: string }[] },
+  options: { reverify?: boolean } = {},
 ): Promise<ScanEvidenceBody> {
   const counts: Record<Verdict, number> = { safe: 0, suspicious: 0, dangerous: 0, unscannable: 0 };
   let verdict: Verdict = 'safe';
   const out: ScannedFile[] = [];
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const r = await scanBlob(blobs, file, policy.policy);
+    const r = await scanBlob(blobs, file, policy.policy, options.reverify ?? false);
     counts[r.verdict]++;
     verdict = worseVerdict(verdict, r.verdict);
     const kept = r.findings.slice(0, MAX_STORED_FINDINGS);

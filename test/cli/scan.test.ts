@@ -108,6 +108,31 @@ for (const mode of ['embedded', 'remote'] as const) {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it('re-hashes the stored blobs on --rescan: a corrupted blob fails with blob_corrupt and no report is recorded', async () => {
+      const { dir } = makeModelDir({ name: 'rot-model', files: { 'pipeline.pkl': fixture('benign/sklearn-pipeline.pkl') } });
+      assert.equal((await cli('push', dir)).code, 0);
+      const shown = (await cli('versions', 'show', 'rot-model@1.0.0', '--json')).json as { files: { path: string; digest: string }[] };
+      const digest = shown.files.find((f) => f.path === 'pipeline.pkl')!.digest;
+      const hex = digest.slice('sha256:'.length);
+      const stored = join(t.home, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+      const original = readFileSync(stored);
+      // Rotted into a pickle that is still well-formed, so a scan of the bytes would judge it rather than fail.
+      writeFileSync(stored, fixture('malicious/os-system-p0.pkl'));
+      try {
+        const refused = await cli('scan', 'rot-model@1.0.0', '--rescan');
+        assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+        assert.match(refused.stderr, new RegExp(`^error\\[blob_corrupt\\]: stored blob ${digest} is corrupt \\(its bytes hash to sha256:[0-9a-f]{64}\\)`));
+        const evidence = (await cli('versions', 'show', 'rot-model@1.0.0', '--json')).json as { evidence: { kind: string }[] };
+        assert.deepEqual(evidence.evidence.map((e) => e.kind), ['scan'], 'only the report made at push time');
+      } finally {
+        writeFileSync(stored, original);
+      }
+      const rescanned = await cli('scan', 'rot-model@1.0.0', '--rescan', '--json');
+      assert.equal(rescanned.code, 0, rescanned.stderr);
+      assert.equal((rescanned.json as ScanJson).verdict, 'safe');
+      rmSync(dir, { recursive: true, force: true });
+    });
+
     if (mode === 'remote') {
       it('refuses scan evidence sent by a client, so a forged report cannot open a gate', async () => {
         const reg = new RemoteRegistry({ baseUrl: t.server!.url, actor: 'mallory' });

@@ -220,6 +220,9 @@ for (const mode of ['embedded', 'remote'] as const) {
       const later = await cli('audit', 'checkpoint', '--previous', join(work, 'cp.note'), '--json');
       assert.equal(later.code, 0, later.stderr);
       assert.equal((later.json as { consistentWith: number }).consistentWith, cp.size);
+      const verified = await cli('audit', 'verify');
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+      assert.match(verified.stdout, /, 1 anchors, no problems\n {2}1 anchor\(s\) checked against the local log only \(the root each records and its anchor\.record event\); no ledger was consulted\n$/);
 
       const anchorsFile = join(work, 'Blockchain_Anchors.json');
       assert.equal((await cli('export', 'anchors', '--out', anchorsFile)).code, 0);

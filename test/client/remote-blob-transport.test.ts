@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -148,6 +148,33 @@ describe('RemoteBlobTransport against a real server', () => {
     } finally {
       await proxy.close();
       await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('hashes the assembled file of a resumed download: bytes corrupted after the resume point are caught', async () => {
+    const data = randomBytes(3 << 20);
+    const put = await srv.app.blobs.put(Readable.from([data]));
+    // The stored blob rots after it was verified at write time, past the point where the first response is cut.
+    const stored = srv.app.blobs.localPath!(put.digest)!;
+    const rotten = Buffer.from(data);
+    rotten[2 << 20] = rotten[2 << 20]! ^ 0xff;
+    await writeFile(stored, rotten);
+    const proxy = await startProxy(srv.url, () => undefined, (n) => (n === 1 ? 1 << 20 : undefined));
+    const out = await mkdtemp(join(tmpdir(), 'modelvault-pull-'));
+    try {
+      const version = { files: [{ path: 'w.bin', size: data.length, digest: put.digest, format: 'binary' }] } as unknown as VersionDetail;
+      await assert.rejects(pullVersion({ transport: new RemoteBlobTransport({ baseUrl: proxy.url }), version, dir: out }), (err: unknown) => {
+        assert.ok(err instanceof ModelVaultError, String(err));
+        assert.equal(err.code, 'digest_mismatch');
+        assert.match(err.message, new RegExp(`^w\\.bin: downloaded bytes hash to sha256:[0-9a-f]{64} \\(${data.length} bytes\\), expected ${put.digest} `));
+        return true;
+      });
+      assert.deepEqual(proxy.log.filter((l) => l.startsWith('GET /api/v1/blobs/')).length, 2, 'one cut download, one resumed with a range');
+      assert.deepEqual(await readdir(out), [], 'neither the file nor a partial download is left');
+    } finally {
+      await proxy.close();
+      await rm(out, { recursive: true, force: true });
+      await writeFile(stored, data);
     }
   });
 

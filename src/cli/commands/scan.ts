@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .argument('[targets...]', 'files and directories, or one version reference such as name@1.0.0')
     .option('--format <format>', 'text, json or sarif', 'text')
     .option('--strict', 'also exit 1 when a file is suspicious or unscannable')
-    .option('--rescan', 'for a version: scan its stored files again with the registry\'s current policy and record the report')
+    .option('--rescan', 'for a version: re-hash its stored files, scan them again with the registry\'s current policy and record the report')
     .action(async (targets: string[], o: { format?: string; strict?: boolean; rescan?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const format = formatOf(o, opts);

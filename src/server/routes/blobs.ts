@@ -82,7 +82,7 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
       method: 'GET',
       url: '/api/v1/blobs/:digest',
       operationId: 'getBlob',
-      summary: 'Download a blob (full reads are verified; a single Range is supported)',
+      summary: 'Download a blob (a full read is verified while streaming; a single Range serves bytes verified at write time, for the client to hash)',
       tag: 'blobs',
       params: DigestParams,
       responses: {
