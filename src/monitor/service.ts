@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import YAML from 'yaml';
-import type { AppContext } from '../app.ts';
+import type { Kysely } from 'kysely';
+import { appendAuditEvents } from '../audit/index.ts';
 import { parseDigest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import { appendEvents } from '../registry/events.ts';
+import type { RegistryService } from '../registry/service.ts';
 import type { VersionDetail } from '../registry/types.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { Database } from '../storage/db/schema.ts';
 import { conditionVariables } from './alert-expression.ts';
 import { evaluateRules, loadAlertRules, type AlertRule, type Severity } from './alerts.ts';
 import { loadMonitoringConfig, type MonitoringConfig } from './config.ts';
@@ -26,6 +29,20 @@ import { deliver, type Delivery } from './webhooks.ts';
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.parquet', '.json', '.jsonl', '.ndjson']);
 /** Largest window read into memory. */
 const MAX_WINDOW_ROWS = 5_000_000;
+
+/** The registry reads the monitor makes. */
+export type MonitorRegistry = Pick<RegistryService, 'getVersion' | 'getModel' | 'listVersions'>;
+
+/** What the monitor runs on. */
+export interface MonitorContext {
+  /** The registry's database; the monitor writes only its own tables (profiles, observations, windows, alerts). */
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  /** The registry home, which holds config.yaml and alerts.yaml. */
+  home: string;
+  /** The registry acting as `actor`. */
+  registry(actor: string): MonitorRegistry;
+}
 
 /** Summary of a stored reference profile. */
 export interface ProfileSummary {
@@ -207,34 +224,34 @@ function concatF64(parts: Float64Array[]): Float64Array {
 }
 
 /** The dataset-manifest file list of a version, read from its blob: `files: [{path, split}]`. */
-async function readManifestListing(app: AppContext, digest: string): Promise<{ path: string; split?: string }[]> {
+async function readManifestListing(blobs: BlobStore, digest: string): Promise<{ path: string; split?: string }[]> {
   const chunks: Buffer[] = [];
-  for await (const c of await app.blobs.open(parseDigest(digest))) chunks.push(c as Buffer);
+  for await (const c of await blobs.open(parseDigest(digest))) chunks.push(c as Buffer);
   const doc = YAML.parse(Buffer.concat(chunks).toString('utf8'), { maxAliasCount: 0 }) as { files?: unknown } | null;
   if (!doc || !Array.isArray(doc.files)) return [];
   return doc.files.filter((f): f is { path: string; split?: string } => !!f && typeof (f as { path?: unknown }).path === 'string').map((f) => ({ path: f.path, ...(typeof f.split === 'string' ? { split: f.split } : {}) }));
 }
 
-/** Monitoring of model versions over the app's database: profiles, observations, drift, alerts, health. */
+/** Monitoring of model versions over the registry's database: profiles, observations, drift, alerts, health. */
 export class MonitorService implements MonitorApi {
   private readonly listeners: Set<(u: MonitorUpdate) => void>;
   /** The `monitoring:` block of config.yaml, read once when the monitor starts. */
   readonly config: MonitoringConfig;
 
   constructor(
-    private readonly app: AppContext,
+    private readonly ctx: MonitorContext,
     private readonly actor: string,
     shared?: { listeners: Set<(u: MonitorUpdate) => void>; config: MonitoringConfig },
   ) {
     this.listeners = shared?.listeners ?? new Set();
-    this.config = shared?.config ?? loadMonitoringConfig(app.settings.home);
+    this.config = shared?.config ?? loadMonitoringConfig(ctx.home);
     // A broken alerts.yaml is reported when the monitor starts, not at the first window.
     if (!shared) this.rules();
   }
 
   /** The same monitor acting as `actor` (same listeners and configuration). */
   as(actor: string): MonitorService {
-    return new MonitorService(this.app, actor, { listeners: this.listeners, config: this.config });
+    return new MonitorService(this.ctx, actor, { listeners: this.listeners, config: this.config });
   }
 
   /** Calls `listener` on every ingestion and drift computation; returns the unsubscribe function. */
@@ -249,7 +266,7 @@ export class MonitorService implements MonitorApi {
 
   /** The rules of `<home>/alerts.yaml`, read on each evaluation so edits apply without a restart. */
   rules(): AlertRule[] {
-    const file = join(this.app.settings.home, 'alerts.yaml');
+    const file = join(this.ctx.home, 'alerts.yaml');
     if (!existsSync(file)) return [];
     try {
       return loadAlertRules(readFileSync(file, 'utf8'));
@@ -260,8 +277,8 @@ export class MonitorService implements MonitorApi {
   }
 
   private async version(ref: string): Promise<{ detail: VersionDetail; id: number }> {
-    const detail = await this.app.registry(this.actor).getVersion(ref);
-    const row = await this.app.metadata.db
+    const detail = await this.ctx.registry(this.actor).getVersion(ref);
+    const row = await this.ctx.db
       .selectFrom('versions')
       .innerJoin('models', 'models.id', 'versions.model_id')
       .select('versions.id')
@@ -272,7 +289,7 @@ export class MonitorService implements MonitorApi {
   }
 
   private async storedProfile(versionId: number, ref: string): Promise<{ reference: ReferenceProfile; row: { source: string; rows: number | string; digest: string; created_at: string } }> {
-    const row = await this.app.metadata.db.selectFrom('monitor_profiles').select(['source', 'rows', 'digest', 'body', 'created_at']).where('version_id', '=', versionId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.ctx.db.selectFrom('monitor_profiles').select(['source', 'rows', 'digest', 'body', 'created_at']).where('version_id', '=', versionId).orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (!row) throw new ModelVaultError('not_found', `${ref} has no reference profile`, { reference: ref, hint: `run \`modelvault profile ${ref} --data FILE\`` });
     return { reference: decodeProfile(row.body), row };
   }
@@ -297,9 +314,9 @@ export class MonitorService implements MonitorApi {
     const { body, digest } = encodeProfile(reference);
     const at = new Date().toISOString();
     const src = source.slice(0, 500);
-    await this.app.metadata.db.transaction().execute(async (trx) => {
+    await this.ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('monitor_profiles').values({ version_id: id, source: src, rows: reference.profile.rows, digest, body, created_by: this.actor, created_at: at }).execute();
-      await appendEvents(trx, [{ actor: this.actor, action: 'monitor.profile', subject: `${detail.name}@${detail.version}`, model: detail.name, payload: { digest, source: src, rows: reference.profile.rows } }], at);
+      await appendAuditEvents(trx, [{ actor: this.actor, action: 'monitor.profile', subject: `${detail.name}@${detail.version}`, model: detail.name, payload: { digest, source: src, rows: reference.profile.rows } }], at);
     });
     return this.summary(detail, reference, { source: src, rows: reference.profile.rows, digest, created_at: at });
   }
@@ -315,7 +332,7 @@ export class MonitorService implements MonitorApi {
     const dir = mkdtempSync(join(tmpdir(), 'mv-profile-'));
     try {
       const local = join(dir, `data${extname(file.path).toLowerCase()}`);
-      const stream: Readable = await this.app.blobs.open(parseDigest(file.digest));
+      const stream: Readable = await this.ctx.blobs.open(parseDigest(file.digest));
       await writeFile(local, stream);
       const reference = await referenceFromFile(local, detail.metadata);
       return await this.putProfile(ref, reference, `${detail.name}@${detail.version}:${file.path}`);
@@ -335,7 +352,7 @@ export class MonitorService implements MonitorApi {
     const manifestPath = detail.metadata.dataset_manifest;
     const manifestFile = detail.files.find((f) => f.path === manifestPath);
     if (manifestFile) {
-      const listed = await readManifestListing(this.app, manifestFile.digest);
+      const listed = await readManifestListing(this.ctx.blobs, manifestFile.digest);
       for (const split of ['train', 'training', 'evaluation', 'eval', 'test', 'validation', undefined]) {
         const hit = listed.find((l) => (split === undefined || l.split === split) && files.some((f) => f.path === l.path));
         if (hit) return files.find((f) => f.path === hit.path) as { path: string; digest: string };
@@ -356,7 +373,7 @@ export class MonitorService implements MonitorApi {
   async observe(ref: string, jsonLines: string): Promise<ObserveResult> {
     const { detail, id } = await this.version(ref);
     const batch = parseObservations(jsonLines, schemaFromMetadata(detail.metadata));
-    await insertBatch(this.app.metadata.db, id, batch, new Date().toISOString());
+    await insertBatch(this.ctx.db, id, batch, new Date().toISOString());
     let labelled = 0;
     let accuracy: number | undefined;
     if (batch.label) {
@@ -376,7 +393,7 @@ export class MonitorService implements MonitorApi {
 
   private async window(id: number, spec: WindowSpec, ref: string): Promise<{ batches: ObservationBatch[]; rows: number; from: number; to: number }> {
     const now = Date.now();
-    const batches = spec.kind === 'count' ? await readLastRows(this.app.metadata.db, id, spec.count) : await readTimeRange(this.app.metadata.db, id, now - spec.ms, now);
+    const batches = spec.kind === 'count' ? await readLastRows(this.ctx.db, id, spec.count) : await readTimeRange(this.ctx.db, id, now - spec.ms, now);
     const rows = batches.reduce((n, b) => n + b.rows, 0);
     if (rows === 0) {
       throw new ModelVaultError('invalid_input', `${ref}: the window ${spec.text} holds no observations`, {
@@ -478,7 +495,7 @@ export class MonitorService implements MonitorApi {
 
   private async recordWindow(versionId: number, r: DriftReport): Promise<void> {
     const { alerts: _alerts, ...stored } = r;
-    await this.app.metadata.db
+    await this.ctx.db
       .insertInto('monitor_windows')
       .values({ version_id: versionId, window: r.window.spec, rows: r.window.rows, drift_score: r.driftScore, dataset_drift: r.datasetDrift ? 1 : 0, accuracy: r.quality?.accuracy ?? null, result_json: JSON.stringify(stored), created_at: new Date().toISOString() })
       .execute();
@@ -493,7 +510,7 @@ export class MonitorService implements MonitorApi {
     });
     const firing = evaluateRules(evaluable, r.metrics);
     const firingNames = new Set(firing.map((f) => f.name));
-    const db = this.app.metadata.db;
+    const db = this.ctx.db;
     const subject = `${detail.name}@${detail.version}`;
     const open = await db.selectFrom('monitor_alerts').select(['id', 'rule']).where('version_id', '=', versionId).where('status', '=', 'open').execute();
     const openByRule = new Map(open.map((o) => [o.rule, Number(o.id)]));
@@ -521,7 +538,7 @@ export class MonitorService implements MonitorApi {
         r.alerts.resolved.push(rule.name);
         events.push({ actor: this.actor, action: 'alert.resolve', subject, model: detail.name, payload: { rule: rule.name, window: r.window, values: r.metrics } });
       }
-      if (events.length > 0) await appendEvents(trx, events, at);
+      if (events.length > 0) await appendAuditEvents(trx, events, at);
     });
     for (const { id, alert } of fresh) {
       const payload = { alert: alert.name, severity: alert.severity, condition: alert.condition, model: detail.name, version: detail.version, stage: detail.stage, window: r.window, values: r.metrics, firedAt: at };
@@ -536,7 +553,7 @@ export class MonitorService implements MonitorApi {
    * gauges can start from the stored values after a restart.
    */
   async latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
-    const db = this.app.metadata.db;
+    const db = this.ctx.db;
     const latest = async (labelled: boolean): Promise<{ name: string; version: string; drift_score: number; accuracy: number | null }[]> => {
       let newest = db.selectFrom('monitor_windows').select((eb) => ['version_id', eb.fn.max('id').as('id')]).groupBy('version_id');
       if (labelled) newest = newest.where('accuracy', 'is not', null);
@@ -561,7 +578,7 @@ export class MonitorService implements MonitorApi {
   }
 
   async health(name: string): Promise<HealthReport> {
-    const registry = this.app.registry(this.actor);
+    const registry = this.ctx.registry(this.actor);
     await registry.getModel(name);
     const versions: { version: string; stage: string }[] = [];
     let cursor: string | undefined;
@@ -571,7 +588,7 @@ export class MonitorService implements MonitorApi {
       if (!p.nextCursor) break;
       cursor = p.nextCursor;
     }
-    const db = this.app.metadata.db;
+    const db = this.ctx.db;
     const ids = await db.selectFrom('versions').innerJoin('models', 'models.id', 'versions.model_id').select(['versions.id', 'versions.version']).where('models.name', '=', name).execute();
     const idOf = new Map(ids.map((r) => [r.version, Number(r.id)]));
     const counts = await observationCounts(db, [...idOf.values()]);

@@ -59,6 +59,11 @@ async function register(app: AppContext, csv: string): Promise<void> {
   });
 }
 
+/** A monitor started now, reading the home's config.yaml and alerts.yaml as they are. */
+function startMonitor(app: AppContext): MonitorService {
+  return new MonitorService({ db: app.metadata.db, blobs: app.blobs, home: app.settings.home, registry: (actor) => app.registry(actor) }, 'alice');
+}
+
 async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<ModelVaultError> {
   try {
     await p;
@@ -78,7 +83,7 @@ onEachBackend('monitoring service', (backend) => {
   beforeEach(async () => {
     app = await backend.open();
     await register(app, referenceCsv(600));
-    monitor = new MonitorService(app, 'alice');
+    monitor = app.monitor('alice');
   });
   afterEach(async () => {
     hooks?.closeAllConnections();
@@ -191,7 +196,7 @@ onEachBackend('monitoring service', (backend) => {
     const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/alerts`;
     writeFileSync(join(app.home, 'config.yaml'), `monitoring:\n  webhooks:\n    - url: ${url}\n      secret: a-secret-of-enough-length\n      backoff_ms: 10\n`);
     writeFileSync(join(app.home, 'alerts.yaml'), 'alerts:\n  - name: ModelDriftDetected\n    condition: drift_score > 0.2\n    severity: critical\n  - name: ModelAccuracyDrop\n    condition: accuracy < baseline * 0.9\n    severity: warning\n  - name: ModelLatencyHigh\n    condition: latency_p95 > 1000ms\n    severity: warning\n');
-    monitor = new MonitorService(app, 'alice');
+    monitor = startMonitor(app);
     await monitor.profileFromVersion('fraud@1.0.0');
     await monitor.observe('fraud@1.0.0', observations(300, { shift: 5 }));
     const first = await monitor.drift('fraud@1.0.0', { window: '300' });
@@ -219,6 +224,6 @@ onEachBackend('monitoring service', (backend) => {
 
   it('refuses to start with an alert condition that does not parse, giving the column', async () => {
     writeFileSync(join(app.home, 'alerts.yaml'), 'alerts:\n  - name: Broken\n    condition: drift_score > > 0.2\n    severity: critical\n');
-    assert.throws(() => new MonitorService(app, 'alice'), (e: ModelVaultError) => e.code === 'invalid_input' && /alerts\.yaml/.test(e.message) && e.details.column === 15);
+    assert.throws(() => startMonitor(app), (e: ModelVaultError) => e.code === 'invalid_input' && /alerts\.yaml/.test(e.message) && e.details.column === 15);
   });
 });
