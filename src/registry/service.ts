@@ -36,6 +36,8 @@ import type {
   Target,
   VersionDetail,
   VersionFilter,
+  VersionKey,
+  VersionKeySelector,
   VersionSummary,
 } from './types.ts';
 
@@ -64,6 +66,8 @@ type VersionRow = Database['versions'] extends infer T ? { [K in keyof T]: T[K] 
 type Trx = Transaction<Database> | Kysely<Database>;
 
 const MAX_FILES = 100_000;
+// Version ids per query of versionKeys; keeps IN lists well under both dialects' parameter limits.
+const KEY_CHUNK = 500;
 const now = (): string => new Date().toISOString();
 
 /** The digest naming a version's file list: sha256 over the canonical JSON of its sorted entries. */
@@ -451,6 +455,33 @@ export class RegistryService implements RegistryApi {
       return this.summaryOf(model.name, r, tags.get(Number(r.id)) ?? {}, a.sort());
     });
     return { items, nextCursor: rows.length > limit ? encodeCursor({ k: page[page.length - 1]!.sort_key }) : null };
+  }
+
+  /**
+   * The ids, names, versions and stages of the selected versions in one read, newest first per model: every
+   * version of a model (not_found when the model does not exist), the named versions of it, or the versions
+   * with the given ids (unknown ids are left out).
+   */
+  async versionKeys(select: VersionKeySelector): Promise<VersionKey[]> {
+    const base = this.db
+      .selectFrom('versions')
+      .innerJoin('models', 'models.id', 'versions.model_id')
+      .select(['versions.id', 'models.name', 'versions.version', 'versions.stage', 'versions.sort_key'])
+      .orderBy('models.name')
+      .orderBy('versions.sort_key', 'desc');
+    let rows: { id: number; name: string; version: string; stage: string; sort_key: string }[] = [];
+    if ('ids' in select) {
+      for (let i = 0; i < select.ids.length; i += KEY_CHUNK) rows.push(...(await base.where('versions.id', 'in', select.ids.slice(i, i + KEY_CHUNK)).execute()));
+      // Chunks come back each in order; one sort restores the order across them.
+      if (select.ids.length > KEY_CHUNK) rows.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.sort_key < b.sort_key ? 1 : a.sort_key > b.sort_key ? -1 : 0));
+    } else {
+      const model = await this.modelRow(this.db, select.model);
+      if (select.versions?.length === 0) return [];
+      let q = base.where('versions.model_id', '=', Number(model.id));
+      if (select.versions) q = q.where('versions.version', 'in', [...select.versions]);
+      rows = await q.execute();
+    }
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, version: r.version, stage: r.stage as Stage }));
   }
 
   // ---- registering ----
