@@ -31,11 +31,11 @@ const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.parquet', '.json', '.jsonl', 
 const MAX_WINDOW_ROWS = 5_000_000;
 
 /** The registry reads the monitor makes. */
-export type MonitorRegistry = Pick<RegistryService, 'getVersion' | 'getModel' | 'listVersions'>;
+export type MonitorRegistry = Pick<RegistryService, 'getVersion' | 'versionKeys'>;
 
 /** What the monitor runs on. */
 export interface MonitorContext {
-  /** The registry's database; the monitor writes only its own tables (profiles, observations, windows, alerts). */
+  /** The registry's database; the monitor reads and writes only its own tables (profiles, observations, windows, alerts). */
   db: Kysely<Database>;
   blobs: BlobStore;
   /** The registry home, which holds config.yaml and alerts.yaml. */
@@ -232,6 +232,9 @@ async function readManifestListing(blobs: BlobStore, digest: string): Promise<{ 
   return doc.files.filter((f): f is { path: string; split?: string } => !!f && typeof (f as { path?: unknown }).path === 'string').map((f) => ({ path: f.path, ...(typeof f.split === 'string' ? { split: f.split } : {}) }));
 }
 
+/** A stored drift window as health reads it. */
+type WindowRow = { window: string; drift_score: number; dataset_drift: number; accuracy: number | null; created_at: string };
+
 /** Monitoring of model versions over the registry's database: profiles, observations, drift, alerts, health. */
 export class MonitorService implements MonitorApi {
   private readonly listeners: Set<(u: MonitorUpdate) => void>;
@@ -277,15 +280,11 @@ export class MonitorService implements MonitorApi {
   }
 
   private async version(ref: string): Promise<{ detail: VersionDetail; id: number }> {
-    const detail = await this.ctx.registry(this.actor).getVersion(ref);
-    const row = await this.ctx.db
-      .selectFrom('versions')
-      .innerJoin('models', 'models.id', 'versions.model_id')
-      .select('versions.id')
-      .where('models.name', '=', detail.name)
-      .where('versions.version', '=', detail.version)
-      .executeTakeFirstOrThrow();
-    return { detail, id: Number(row.id) };
+    const registry = this.ctx.registry(this.actor);
+    const detail = await registry.getVersion(ref);
+    const [key] = await registry.versionKeys({ model: detail.name, versions: [detail.version] });
+    if (!key) throw new ModelVaultError('not_found', `${detail.name}@${detail.version} was removed while it was being read`, { reference: ref, hint: 'try again' });
+    return { detail, id: key.id };
   }
 
   private async storedProfile(versionId: number, ref: string): Promise<{ reference: ReferenceProfile; row: { source: string; rows: number | string; digest: string; created_at: string } }> {
@@ -554,53 +553,54 @@ export class MonitorService implements MonitorApi {
    */
   async latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
     const db = this.ctx.db;
-    const latest = async (labelled: boolean): Promise<{ name: string; version: string; drift_score: number; accuracy: number | null }[]> => {
+    const latest = async (labelled: boolean): Promise<Map<number, { drift_score: number; accuracy: number | null }>> => {
       let newest = db.selectFrom('monitor_windows').select((eb) => ['version_id', eb.fn.max('id').as('id')]).groupBy('version_id');
       if (labelled) newest = newest.where('accuracy', 'is not', null);
-      return db
-        .selectFrom('monitor_windows as w')
-        .innerJoin(newest.as('n'), 'n.id', 'w.id')
-        .innerJoin('versions as v', 'v.id', 'w.version_id')
-        .innerJoin('models as m', 'm.id', 'v.model_id')
-        .select(['m.name', 'v.version', 'w.drift_score', 'w.accuracy'])
-        .execute();
+      const rows = await db.selectFrom('monitor_windows as w').innerJoin(newest.as('n'), 'n.id', 'w.id').select(['w.version_id', 'w.drift_score', 'w.accuracy']).execute();
+      return new Map(rows.map((r) => [Number(r.version_id), r]));
     };
-    const out = new Map<string, { model: string; version: string; driftScore: number | null; accuracy: number | null }>();
-    const entry = (name: string, version: string) => {
-      const key = `${name}@${version}`;
-      let e = out.get(key);
-      if (!e) out.set(key, (e = { model: name, version, driftScore: null, accuracy: null }));
-      return e;
-    };
-    for (const r of await latest(false)) entry(r.name, r.version).driftScore = Number(r.drift_score);
-    for (const r of await latest(true)) entry(r.name, r.version).accuracy = Number(r.accuracy);
-    return [...out.values()];
+    const [windows, labelled] = await Promise.all([latest(false), latest(true)]);
+    // Every labelled window is also a window, so the versions of `windows` cover both.
+    const keys = await this.ctx.registry(this.actor).versionKeys({ ids: [...windows.keys()] });
+    return keys.map((k) => {
+      const accuracy = labelled.get(k.id)?.accuracy;
+      return { model: k.name, version: k.version, driftScore: Number(windows.get(k.id)!.drift_score), accuracy: accuracy === undefined || accuracy === null ? null : Number(accuracy) };
+    });
+  }
+
+  /** The newest `perVersion` windows of each version, oldest first, read in one query. */
+  private async recentWindows(versionIds: number[], perVersion: number): Promise<Map<number, WindowRow[]>> {
+    const out = new Map<number, WindowRow[]>();
+    if (versionIds.length === 0) return out;
+    const ranked = this.ctx.db
+      .selectFrom('monitor_windows')
+      .select((eb) => ['id', 'version_id', 'window', 'drift_score', 'dataset_drift', 'accuracy', 'created_at', eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('version_id').orderBy('id', 'desc')).as('rank')])
+      .where('version_id', 'in', versionIds);
+    const rows = await this.ctx.db.selectFrom(ranked.as('r')).selectAll().where('rank', '<=', perVersion).orderBy('version_id').orderBy('id').execute();
+    for (const r of rows) {
+      const list = out.get(Number(r.version_id));
+      if (list) list.push(r);
+      else out.set(Number(r.version_id), [r]);
+    }
+    return out;
   }
 
   async health(name: string): Promise<HealthReport> {
-    const registry = this.ctx.registry(this.actor);
-    await registry.getModel(name);
-    const versions: { version: string; stage: string }[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const p = await registry.listVersions(name, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      versions.push(...p.items.map((v) => ({ version: v.version, stage: v.stage })));
-      if (!p.nextCursor) break;
-      cursor = p.nextCursor;
-    }
+    const versions = await this.ctx.registry(this.actor).versionKeys({ model: name });
+    const ids = versions.map((v) => v.id);
     const db = this.ctx.db;
-    const ids = await db.selectFrom('versions').innerJoin('models', 'models.id', 'versions.model_id').select(['versions.id', 'versions.version']).where('models.name', '=', name).execute();
-    const idOf = new Map(ids.map((r) => [r.version, Number(r.id)]));
-    const counts = await observationCounts(db, [...idOf.values()]);
+    const [counts, windowsOf, open] = await Promise.all([
+      observationCounts(db, ids),
+      this.recentWindows(ids, 50),
+      db.selectFrom('monitor_alerts').selectAll().where('version_id', 'in', ids.length > 0 ? ids : [-1]).where('status', '=', 'open').orderBy('id').execute(),
+    ]);
     const total = [...counts.values()].reduce((n, c) => n + c.rows, 0);
     const out: HealthReport = { model: name, versions: [], openAlerts: [] };
     for (const v of versions) {
-      const id = idOf.get(v.version) as number;
-      const c = counts.get(id) ?? { rows: 0, errors: 0 };
-      const windows = await db.selectFrom('monitor_windows').select(['window', 'drift_score', 'dataset_drift', 'accuracy', 'created_at']).where('version_id', '=', id).orderBy('id', 'desc').limit(50).execute();
-      windows.reverse();
+      const c = counts.get(v.id) ?? { rows: 0, errors: 0 };
+      const windows = windowsOf.get(v.id) ?? [];
       let latency: HealthReport['versions'][number]['latencyMs'] = null;
-      if (c.rows > 0) latency = percentiles(concatF64((await readLastRows(db, id, 100_000)).map((b) => b.latency)));
+      if (c.rows > 0) latency = percentiles(concatF64((await readLastRows(db, v.id, 100_000)).map((b) => b.latency)));
       out.versions.push({
         version: v.version,
         stage: v.stage,
@@ -612,8 +612,7 @@ export class MonitorService implements MonitorApi {
         driftScores: windows.map((w) => ({ at: w.created_at, window: w.window, driftScore: Number(w.drift_score), datasetDrift: Number(w.dataset_drift) === 1 })),
       });
     }
-    const byId = new Map([...idOf].map(([v, id]) => [id, v]));
-    const open = await db.selectFrom('monitor_alerts').selectAll().where('version_id', 'in', ids.length > 0 ? [...idOf.values()] : [-1]).where('status', '=', 'open').orderBy('id').execute();
+    const byId = new Map(versions.map((v) => [v.id, v.version]));
     out.openAlerts = open.map((a) => ({ version: byId.get(Number(a.version_id)) ?? '?', name: a.rule, severity: a.severity, condition: a.condition, firedAt: a.fired_at, values: JSON.parse(a.values_json) as Record<string, number> }));
     return out;
   }
