@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { openApp, type AppContext } from '../src/app.ts';
-import { appendAuditEvents, type AuditEventInput } from '../src/integrity/audit/index.ts';
+import { appendAuditEvents, type AuditEventInput } from '../src/audit/index.ts';
 import { median, ms, time, type BenchResult } from './lib.ts';
 
 function event(i: number): AuditEventInput {

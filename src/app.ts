@@ -1,10 +1,12 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { AuditService, bindAuditLog, loadLogKey } from './audit/index.ts';
 import { ModelVaultError } from './core/errors.ts';
-import { AuditService, bindAuditLog, loadLogKey } from './integrity/audit/index.ts';
+import { IntegrityService } from './integrity/index.ts';
 import { signingGate } from './integrity/keys/index.ts';
 import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, RegistryService, type VersionSnapshot } from './registry/index.ts';
+import { MonitorService, type MonitorContext } from './monitor/index.ts';
 import { scanHooks, ScanService } from './scan/index.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { openMetadataDb } from './storage/db/open.ts';
@@ -32,6 +34,10 @@ export interface AppContext {
   registry(actor: string): RegistryService;
   /** The scanning service (version scans, the reviewed allowlist) acting as `actor`. */
   scan(actor: string): ScanService;
+  /** Trust, signing policy, the audit log's proofs, anchors and exports, acting as `actor`. */
+  integrity(actor: string): IntegrityService;
+  /** Monitoring acting as `actor`; every actor's monitor shares one configuration and one set of listeners (live metrics). */
+  monitor(actor: string): MonitorService;
   close(): Promise<void>;
 }
 
@@ -70,14 +76,20 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   // Every transaction of this handle can sign the checkpoints of the events it appends.
   const metadata: MetadataDb = { ...opened, db: bindAuditLog(opened.db, logKey, opened.dialect) };
   const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [scanHooks({ metadata, blobs, config }), signingGate(config.signing)] };
+  const audit = new AuditService(metadata.db, logKey);
+  const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };
+  // Started on first use, so a broken alerts.yaml stops monitoring only, not the registry.
+  let monitor: MonitorService | undefined;
   return {
     settings,
     config,
     metadata,
     blobs,
-    audit: new AuditService(metadata.db, logKey),
+    audit,
     registry: (actor) => new RegistryService(ctx, actor),
     scan: (actor) => new ScanService({ metadata, blobs, registry: new RegistryService(ctx, actor) }, actor),
+    integrity: (actor) => new IntegrityService(metadata.db, audit, config.signing, actor),
+    monitor: (actor) => (monitor ??= new MonitorService(monitorContext, actor)).as(actor),
     close: () => metadata.close(),
   };
 }

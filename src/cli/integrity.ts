@@ -1,16 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseVerifierKey, type Ed25519NoteVerifier } from '../audit/index.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import type { IntegrityApi } from '../integrity/index.ts';
-import { parseVerifierKey, type Ed25519NoteVerifier } from '../integrity/log/index.ts';
 import { localActor } from './actor.ts';
 import type { Session } from './context.ts';
 
 /** The integrity API of a session: the local database in embedded mode, the server's in remote mode. */
 export async function integrityOf(s: Session): Promise<IntegrityApi> {
   if (s.app) {
-    const { IntegrityService } = await import('../integrity/index.ts');
-    return new IntegrityService(s.app.metadata.db, s.app.audit, s.app.config.signing, localActor());
+    return s.app.integrity(localActor());
   }
   const { RemoteIntegrity } = await import('../client/index.ts');
   return new RemoteIntegrity({ baseUrl: s.location, token: process.env.MODELVAULT_TOKEN, actor: localActor() });

@@ -1,6 +1,6 @@
 import { ModelVaultError } from '../core/errors.ts';
-import type { Anchor, AnchorInput, AnchorsDocument, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../integrity/audit/index.ts';
-import type { AuditLogFilter, AuditLogPage, IntegrityApi, LogPublicKey, TrustedKeys } from '../integrity/index.ts';
+import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../audit/index.ts';
+import type { AnchorsDocument, IntegrityApi, LogPublicKey, TrustedKeys } from '../integrity/index.ts';
 import type { TrustedKey, TrustKeyInput, TrustResult } from '../integrity/keys/index.ts';
 import { ApiClient, seg, type RemoteOptions } from './http.ts';
 

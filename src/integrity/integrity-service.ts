@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
+import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, AuditService, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../audit/index.ts';
 import type { Database } from '../storage/db/schema.ts';
-import type { Anchor, AnchorInput, AnchorsDocument, AuditReport, AuditService, ConsistencyProof, InclusionProof, SignedCheckpoint } from './audit/index.ts';
+import { exportAnchors, exportProvenance } from './exports/index.ts';
 import { listTrustedKeys, trustKey, untrustKey, type SigningPolicy, type TrustedKey, type TrustKeyInput, type TrustResult } from './keys/index.ts';
-import type { AuditLogFilter, AuditLogPage, IntegrityApi, LogPublicKey, TrustedKeys } from './types.ts';
+import type { AnchorsDocument, IntegrityApi, LogPublicKey, TrustedKeys } from './types.ts';
 
 /** The integrity API over a local registry database, acting as `actor`. */
 export class IntegrityService implements IntegrityApi {
@@ -30,24 +31,8 @@ export class IntegrityService implements IntegrityApi {
     return untrustKey(this.#db, keyId, this.#actor);
   }
 
-  async auditLog(filter: AuditLogFilter = {}): Promise<AuditLogPage> {
-    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    let q = this.#db.selectFrom('events').selectAll().where('leaf_index', 'is not', null).orderBy('leaf_index').limit(limit + 1);
-    if (filter.after !== undefined) q = q.where('leaf_index', '>', filter.after);
-    if (filter.model) q = q.where('model', '=', filter.model);
-    if (filter.since) q = q.where('time', '>=', filter.since);
-    const rows = await q.execute();
-    const items = rows.slice(0, limit).map((r) => ({
-      index: Number(r.leaf_index),
-      id: Number(r.id),
-      time: r.time,
-      actor: r.actor,
-      action: r.action,
-      subject: r.subject,
-      model: r.model,
-      payload: JSON.parse(r.payload_json) as Record<string, unknown>,
-    }));
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.index : null };
+  auditLog(filter: AuditLogFilter = {}): Promise<AuditLogPage> {
+    return this.#audit.entries(filter);
   }
 
   checkpoint(): Promise<SignedCheckpoint> {
@@ -74,11 +59,13 @@ export class IntegrityService implements IntegrityApi {
     return this.#audit.recordAnchor(input, this.#actor);
   }
 
-  exportAnchors(options: { all?: boolean } = {}): Promise<AnchorsDocument> {
-    return this.#audit.exportAnchors(options);
+  /** The `Blockchain_Anchors.json` document (public data only). */
+  async exportAnchors(options: { all?: boolean } = {}): Promise<AnchorsDocument> {
+    return exportAnchors(this.#db, await this.logKey(), options);
   }
 
+  /** The `Provenance_Hashes.csv` text. */
   exportProvenance(): Promise<string> {
-    return this.#audit.exportProvenance();
+    return exportProvenance(this.#db);
   }
 }

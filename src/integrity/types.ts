@@ -1,33 +1,5 @@
-import type { Anchor, AnchorInput, AnchorsDocument, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from './audit/index.ts';
+import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../audit/index.ts';
 import type { SigningPolicy, TrustedKey, TrustKeyInput, TrustResult } from './keys/index.ts';
-
-/** One event of the audit log with its leaf index. */
-export interface AuditLogEntry {
-  index: number;
-  id: number;
-  time: string;
-  actor: string;
-  action: string;
-  subject: string;
-  model: string | null;
-  payload: Record<string, unknown>;
-}
-
-/** Filters for `auditLog`. */
-export interface AuditLogFilter {
-  model?: string;
-  /** Only events at or after this ISO time. */
-  since?: string;
-  /** Only events whose leaf index is above this one (the previous page's `nextCursor`). */
-  after?: number;
-  limit?: number;
-}
-
-/** A page of audit log entries; `nextCursor` is the leaf index to pass as `after`. */
-export interface AuditLogPage {
-  items: AuditLogEntry[];
-  nextCursor: number | null;
-}
 
 /** The registry's trusted keys and the signing policy they serve. */
 export interface TrustedKeys {
@@ -55,4 +27,24 @@ export interface IntegrityApi {
   recordAnchor(input: AnchorInput): Promise<Anchor>;
   exportAnchors(options?: { all?: boolean }): Promise<AnchorsDocument>;
   exportProvenance(): Promise<string>;
+}
+
+/** One checkpoint of `Blockchain_Anchors.json`. */
+export interface AnchorsDocumentCheckpoint {
+  origin: string;
+  size: number;
+  /** Base64 root hash, as in the checkpoint note. */
+  root_hash: string;
+  /** The note's signature line by the log key. */
+  signature: string;
+  time: string;
+  anchors: { ledger: string; tx: string; recorded_at: string }[];
+}
+
+/** The `Blockchain_Anchors.json` document: public data only. */
+export interface AnchorsDocument {
+  origin: string;
+  /** The log's verifier key string (C2SP note verifier key). */
+  log_public_key: string;
+  checkpoints: AnchorsDocumentCheckpoint[];
 }

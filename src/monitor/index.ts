@@ -41,6 +41,8 @@ export {
   type DriftReport,
   type HealthReport,
   type MonitorApi,
+  type MonitorContext,
+  type MonitorRegistry,
   type MonitorUpdate,
   type ObserveResult,
   type ProfileSummary,

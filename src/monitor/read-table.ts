@@ -1,14 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
 import type { Column, Columns } from './profile.ts';
-
-const NUMERIC_TYPES = new Set<DuckDBTypeId>([
-  DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
-]);
 
 const READERS: Record<string, string> = {
   '.csv': 'read_csv_auto',
@@ -40,6 +34,13 @@ export async function readTable(path: string): Promise<Columns> {
     throw new ModelVaultError('not_found', `${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { path }, { cause: err });
   });
   if (!info.isFile()) throw new ModelVaultError('invalid_path', `${path}: not a regular file`, { path });
+  // Loaded here, not at start-up: the native library is large and only reading a data file needs it.
+  const { DuckDBInstance, DuckDBTypeId } = await import('@duckdb/node-api');
+  const numericTypes = new Set<DuckDBTypeId>([
+    DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
+    DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
+    DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+  ]);
   const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const connection = await instance.connect();
   try {
@@ -56,7 +57,7 @@ export async function readTable(path: string): Promise<Columns> {
       const values = raw[i] ?? [];
       const typeId = types[i]?.typeId;
       let column: Column;
-      if (typeId !== undefined && NUMERIC_TYPES.has(typeId)) {
+      if (typeId !== undefined && numericTypes.has(typeId)) {
         column = Float64Array.from(values, (v) => (v === null || v === undefined ? Number.NaN : Number(v)));
       } else if (typeId === DuckDBTypeId.BOOLEAN) {
         column = values.map((v) => (v === null || v === undefined ? null : Boolean(v)));

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import YAML from 'yaml';
-import type { AppContext } from '../app.ts';
+import type { Kysely } from 'kysely';
+import { appendAuditEvents } from '../audit/index.ts';
 import { parseDigest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import { appendEvents, type VersionDetail } from '../registry/index.ts';
+import type { RegistryService, VersionDetail } from '../registry/index.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { Database } from '../storage/db/schema.ts';
 import { conditionVariables } from './alert-expression.ts';
 import { evaluateRules, loadAlertRules, type AlertRule, type Severity } from './alerts.ts';
 import { loadMonitoringConfig, type MonitoringConfig } from './config.ts';
@@ -25,6 +28,20 @@ import { deliver, type Delivery } from './webhooks.ts';
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.parquet', '.json', '.jsonl', '.ndjson']);
 /** Largest window read into memory. */
 const MAX_WINDOW_ROWS = 5_000_000;
+
+/** The registry reads the monitor makes. */
+export type MonitorRegistry = Pick<RegistryService, 'getVersion' | 'versionKeys'>;
+
+/** What the monitor runs on. */
+export interface MonitorContext {
+  /** The registry's database; the monitor reads and writes only its own tables (profiles, observations, windows, alerts). */
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  /** The registry home, which holds config.yaml and alerts.yaml. */
+  home: string;
+  /** The registry acting as `actor`. */
+  registry(actor: string): MonitorRegistry;
+}
 
 /** Summary of a stored reference profile. */
 export interface ProfileSummary {
@@ -206,34 +223,37 @@ function concatF64(parts: Float64Array[]): Float64Array {
 }
 
 /** The dataset-manifest file list of a version, read from its blob: `files: [{path, split}]`. */
-async function readManifestListing(app: AppContext, digest: string): Promise<{ path: string; split?: string }[]> {
+async function readManifestListing(blobs: BlobStore, digest: string): Promise<{ path: string; split?: string }[]> {
   const chunks: Buffer[] = [];
-  for await (const c of await app.blobs.open(parseDigest(digest))) chunks.push(c as Buffer);
+  for await (const c of await blobs.open(parseDigest(digest))) chunks.push(c as Buffer);
   const doc = YAML.parse(Buffer.concat(chunks).toString('utf8'), { maxAliasCount: 0 }) as { files?: unknown } | null;
   if (!doc || !Array.isArray(doc.files)) return [];
   return doc.files.filter((f): f is { path: string; split?: string } => !!f && typeof (f as { path?: unknown }).path === 'string').map((f) => ({ path: f.path, ...(typeof f.split === 'string' ? { split: f.split } : {}) }));
 }
 
-/** Monitoring of model versions over the app's database: profiles, observations, drift, alerts, health. */
+/** A stored drift window as health reads it. */
+type WindowRow = { window: string; drift_score: number; dataset_drift: number; accuracy: number | null; created_at: string };
+
+/** Monitoring of model versions over the registry's database: profiles, observations, drift, alerts, health. */
 export class MonitorService implements MonitorApi {
   private readonly listeners: Set<(u: MonitorUpdate) => void>;
   /** The `monitoring:` block of config.yaml, read once when the monitor starts. */
   readonly config: MonitoringConfig;
 
   constructor(
-    private readonly app: AppContext,
+    private readonly ctx: MonitorContext,
     private readonly actor: string,
     shared?: { listeners: Set<(u: MonitorUpdate) => void>; config: MonitoringConfig },
   ) {
     this.listeners = shared?.listeners ?? new Set();
-    this.config = shared?.config ?? loadMonitoringConfig(app.settings.home);
+    this.config = shared?.config ?? loadMonitoringConfig(ctx.home);
     // A broken alerts.yaml is reported when the monitor starts, not at the first window.
     if (!shared) this.rules();
   }
 
   /** The same monitor acting as `actor` (same listeners and configuration). */
   as(actor: string): MonitorService {
-    return new MonitorService(this.app, actor, { listeners: this.listeners, config: this.config });
+    return new MonitorService(this.ctx, actor, { listeners: this.listeners, config: this.config });
   }
 
   /** Calls `listener` on every ingestion and drift computation; returns the unsubscribe function. */
@@ -248,7 +268,7 @@ export class MonitorService implements MonitorApi {
 
   /** The rules of `<home>/alerts.yaml`, read on each evaluation so edits apply without a restart. */
   rules(): AlertRule[] {
-    const file = join(this.app.settings.home, 'alerts.yaml');
+    const file = join(this.ctx.home, 'alerts.yaml');
     if (!existsSync(file)) return [];
     try {
       return loadAlertRules(readFileSync(file, 'utf8'));
@@ -259,19 +279,15 @@ export class MonitorService implements MonitorApi {
   }
 
   private async version(ref: string): Promise<{ detail: VersionDetail; id: number }> {
-    const detail = await this.app.registry(this.actor).getVersion(ref);
-    const row = await this.app.metadata.db
-      .selectFrom('versions')
-      .innerJoin('models', 'models.id', 'versions.model_id')
-      .select('versions.id')
-      .where('models.name', '=', detail.name)
-      .where('versions.version', '=', detail.version)
-      .executeTakeFirstOrThrow();
-    return { detail, id: Number(row.id) };
+    const registry = this.ctx.registry(this.actor);
+    const detail = await registry.getVersion(ref);
+    const [key] = await registry.versionKeys({ model: detail.name, versions: [detail.version] });
+    if (!key) throw new ModelVaultError('not_found', `${detail.name}@${detail.version} was removed while it was being read`, { reference: ref, hint: 'try again' });
+    return { detail, id: key.id };
   }
 
   private async storedProfile(versionId: number, ref: string): Promise<{ reference: ReferenceProfile; row: { source: string; rows: number | string; digest: string; created_at: string } }> {
-    const row = await this.app.metadata.db.selectFrom('monitor_profiles').select(['source', 'rows', 'digest', 'body', 'created_at']).where('version_id', '=', versionId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.ctx.db.selectFrom('monitor_profiles').select(['source', 'rows', 'digest', 'body', 'created_at']).where('version_id', '=', versionId).orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (!row) throw new ModelVaultError('not_found', `${ref} has no reference profile`, { reference: ref, hint: `run \`modelvault profile ${ref} --data FILE\`` });
     return { reference: decodeProfile(row.body), row };
   }
@@ -296,9 +312,9 @@ export class MonitorService implements MonitorApi {
     const { body, digest } = encodeProfile(reference);
     const at = new Date().toISOString();
     const src = source.slice(0, 500);
-    await this.app.metadata.db.transaction().execute(async (trx) => {
+    await this.ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('monitor_profiles').values({ version_id: id, source: src, rows: reference.profile.rows, digest, body, created_by: this.actor, created_at: at }).execute();
-      await appendEvents(trx, [{ actor: this.actor, action: 'monitor.profile', subject: `${detail.name}@${detail.version}`, model: detail.name, payload: { digest, source: src, rows: reference.profile.rows } }], at);
+      await appendAuditEvents(trx, [{ actor: this.actor, action: 'monitor.profile', subject: `${detail.name}@${detail.version}`, model: detail.name, payload: { digest, source: src, rows: reference.profile.rows } }], at);
     });
     return this.summary(detail, reference, { source: src, rows: reference.profile.rows, digest, created_at: at });
   }
@@ -314,7 +330,7 @@ export class MonitorService implements MonitorApi {
     const dir = mkdtempSync(join(tmpdir(), 'mv-profile-'));
     try {
       const local = join(dir, `data${extname(file.path).toLowerCase()}`);
-      const stream: Readable = await this.app.blobs.open(parseDigest(file.digest));
+      const stream: Readable = await this.ctx.blobs.open(parseDigest(file.digest));
       await writeFile(local, stream);
       const reference = await referenceFromFile(local, detail.metadata);
       return await this.putProfile(ref, reference, `${detail.name}@${detail.version}:${file.path}`);
@@ -334,7 +350,7 @@ export class MonitorService implements MonitorApi {
     const manifestPath = detail.metadata.dataset_manifest;
     const manifestFile = detail.files.find((f) => f.path === manifestPath);
     if (manifestFile) {
-      const listed = await readManifestListing(this.app, manifestFile.digest);
+      const listed = await readManifestListing(this.ctx.blobs, manifestFile.digest);
       for (const split of ['train', 'training', 'evaluation', 'eval', 'test', 'validation', undefined]) {
         const hit = listed.find((l) => (split === undefined || l.split === split) && files.some((f) => f.path === l.path));
         if (hit) return files.find((f) => f.path === hit.path) as { path: string; digest: string };
@@ -355,7 +371,7 @@ export class MonitorService implements MonitorApi {
   async observe(ref: string, jsonLines: string): Promise<ObserveResult> {
     const { detail, id } = await this.version(ref);
     const batch = parseObservations(jsonLines, schemaFromMetadata(detail.metadata));
-    await insertBatch(this.app.metadata.db, id, batch, new Date().toISOString());
+    await insertBatch(this.ctx.db, id, batch, new Date().toISOString());
     let labelled = 0;
     let accuracy: number | undefined;
     if (batch.label) {
@@ -375,7 +391,7 @@ export class MonitorService implements MonitorApi {
 
   private async window(id: number, spec: WindowSpec, ref: string): Promise<{ batches: ObservationBatch[]; rows: number; from: number; to: number }> {
     const now = Date.now();
-    const batches = spec.kind === 'count' ? await readLastRows(this.app.metadata.db, id, spec.count) : await readTimeRange(this.app.metadata.db, id, now - spec.ms, now);
+    const batches = spec.kind === 'count' ? await readLastRows(this.ctx.db, id, spec.count) : await readTimeRange(this.ctx.db, id, now - spec.ms, now);
     const rows = batches.reduce((n, b) => n + b.rows, 0);
     if (rows === 0) {
       throw new ModelVaultError('invalid_input', `${ref}: the window ${spec.text} holds no observations`, {
@@ -477,7 +493,7 @@ export class MonitorService implements MonitorApi {
 
   private async recordWindow(versionId: number, r: DriftReport): Promise<void> {
     const { alerts: _alerts, ...stored } = r;
-    await this.app.metadata.db
+    await this.ctx.db
       .insertInto('monitor_windows')
       .values({ version_id: versionId, window: r.window.spec, rows: r.window.rows, drift_score: r.driftScore, dataset_drift: r.datasetDrift ? 1 : 0, accuracy: r.quality?.accuracy ?? null, result_json: JSON.stringify(stored), created_at: new Date().toISOString() })
       .execute();
@@ -492,7 +508,7 @@ export class MonitorService implements MonitorApi {
     });
     const firing = evaluateRules(evaluable, r.metrics);
     const firingNames = new Set(firing.map((f) => f.name));
-    const db = this.app.metadata.db;
+    const db = this.ctx.db;
     const subject = `${detail.name}@${detail.version}`;
     const open = await db.selectFrom('monitor_alerts').select(['id', 'rule']).where('version_id', '=', versionId).where('status', '=', 'open').execute();
     const openByRule = new Map(open.map((o) => [o.rule, Number(o.id)]));
@@ -520,7 +536,7 @@ export class MonitorService implements MonitorApi {
         r.alerts.resolved.push(rule.name);
         events.push({ actor: this.actor, action: 'alert.resolve', subject, model: detail.name, payload: { rule: rule.name, window: r.window, values: r.metrics } });
       }
-      if (events.length > 0) await appendEvents(trx, events, at);
+      if (events.length > 0) await appendAuditEvents(trx, events, at);
     });
     for (const { id, alert } of fresh) {
       const payload = { alert: alert.name, severity: alert.severity, condition: alert.condition, model: detail.name, version: detail.version, stage: detail.stage, window: r.window, values: r.metrics, firedAt: at };
@@ -535,54 +551,55 @@ export class MonitorService implements MonitorApi {
    * gauges can start from the stored values after a restart.
    */
   async latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
-    const db = this.app.metadata.db;
-    const latest = async (labelled: boolean): Promise<{ name: string; version: string; drift_score: number; accuracy: number | null }[]> => {
+    const db = this.ctx.db;
+    const latest = async (labelled: boolean): Promise<Map<number, { drift_score: number; accuracy: number | null }>> => {
       let newest = db.selectFrom('monitor_windows').select((eb) => ['version_id', eb.fn.max('id').as('id')]).groupBy('version_id');
       if (labelled) newest = newest.where('accuracy', 'is not', null);
-      return db
-        .selectFrom('monitor_windows as w')
-        .innerJoin(newest.as('n'), 'n.id', 'w.id')
-        .innerJoin('versions as v', 'v.id', 'w.version_id')
-        .innerJoin('models as m', 'm.id', 'v.model_id')
-        .select(['m.name', 'v.version', 'w.drift_score', 'w.accuracy'])
-        .execute();
+      const rows = await db.selectFrom('monitor_windows as w').innerJoin(newest.as('n'), 'n.id', 'w.id').select(['w.version_id', 'w.drift_score', 'w.accuracy']).execute();
+      return new Map(rows.map((r) => [Number(r.version_id), r]));
     };
-    const out = new Map<string, { model: string; version: string; driftScore: number | null; accuracy: number | null }>();
-    const entry = (name: string, version: string) => {
-      const key = `${name}@${version}`;
-      let e = out.get(key);
-      if (!e) out.set(key, (e = { model: name, version, driftScore: null, accuracy: null }));
-      return e;
-    };
-    for (const r of await latest(false)) entry(r.name, r.version).driftScore = Number(r.drift_score);
-    for (const r of await latest(true)) entry(r.name, r.version).accuracy = Number(r.accuracy);
-    return [...out.values()];
+    const [windows, labelled] = await Promise.all([latest(false), latest(true)]);
+    // Every labelled window is also a window, so the versions of `windows` cover both.
+    const keys = await this.ctx.registry(this.actor).versionKeys({ ids: [...windows.keys()] });
+    return keys.map((k) => {
+      const accuracy = labelled.get(k.id)?.accuracy;
+      return { model: k.name, version: k.version, driftScore: Number(windows.get(k.id)!.drift_score), accuracy: accuracy === undefined || accuracy === null ? null : Number(accuracy) };
+    });
+  }
+
+  /** The newest `perVersion` windows of each version, oldest first, read in one query. */
+  private async recentWindows(versionIds: number[], perVersion: number): Promise<Map<number, WindowRow[]>> {
+    const out = new Map<number, WindowRow[]>();
+    if (versionIds.length === 0) return out;
+    const ranked = this.ctx.db
+      .selectFrom('monitor_windows')
+      .select((eb) => ['id', 'version_id', 'window', 'drift_score', 'dataset_drift', 'accuracy', 'created_at', eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('version_id').orderBy('id', 'desc')).as('rank')])
+      .where('version_id', 'in', versionIds);
+    const rows = await this.ctx.db.selectFrom(ranked.as('r')).selectAll().where('rank', '<=', perVersion).orderBy('version_id').orderBy('id').execute();
+    for (const r of rows) {
+      const list = out.get(Number(r.version_id));
+      if (list) list.push(r);
+      else out.set(Number(r.version_id), [r]);
+    }
+    return out;
   }
 
   async health(name: string): Promise<HealthReport> {
-    const registry = this.app.registry(this.actor);
-    await registry.getModel(name);
-    const versions: { version: string; stage: string }[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const p = await registry.listVersions(name, { limit: 1000, ...(cursor ? { cursor } : {}) });
-      versions.push(...p.items.map((v) => ({ version: v.version, stage: v.stage })));
-      if (!p.nextCursor) break;
-      cursor = p.nextCursor;
-    }
-    const db = this.app.metadata.db;
-    const ids = await db.selectFrom('versions').innerJoin('models', 'models.id', 'versions.model_id').select(['versions.id', 'versions.version']).where('models.name', '=', name).execute();
-    const idOf = new Map(ids.map((r) => [r.version, Number(r.id)]));
-    const counts = await observationCounts(db, [...idOf.values()]);
+    const versions = await this.ctx.registry(this.actor).versionKeys({ model: name });
+    const ids = versions.map((v) => v.id);
+    const db = this.ctx.db;
+    const [counts, windowsOf, open] = await Promise.all([
+      observationCounts(db, ids),
+      this.recentWindows(ids, 50),
+      db.selectFrom('monitor_alerts').selectAll().where('version_id', 'in', ids.length > 0 ? ids : [-1]).where('status', '=', 'open').orderBy('id').execute(),
+    ]);
     const total = [...counts.values()].reduce((n, c) => n + c.rows, 0);
     const out: HealthReport = { model: name, versions: [], openAlerts: [] };
     for (const v of versions) {
-      const id = idOf.get(v.version) as number;
-      const c = counts.get(id) ?? { rows: 0, errors: 0 };
-      const windows = await db.selectFrom('monitor_windows').select(['window', 'drift_score', 'dataset_drift', 'accuracy', 'created_at']).where('version_id', '=', id).orderBy('id', 'desc').limit(50).execute();
-      windows.reverse();
+      const c = counts.get(v.id) ?? { rows: 0, errors: 0 };
+      const windows = windowsOf.get(v.id) ?? [];
       let latency: HealthReport['versions'][number]['latencyMs'] = null;
-      if (c.rows > 0) latency = percentiles(concatF64((await readLastRows(db, id, 100_000)).map((b) => b.latency)));
+      if (c.rows > 0) latency = percentiles(concatF64((await readLastRows(db, v.id, 100_000)).map((b) => b.latency)));
       out.versions.push({
         version: v.version,
         stage: v.stage,
@@ -594,8 +611,7 @@ export class MonitorService implements MonitorApi {
         driftScores: windows.map((w) => ({ at: w.created_at, window: w.window, driftScore: Number(w.drift_score), datasetDrift: Number(w.dataset_drift) === 1 })),
       });
     }
-    const byId = new Map([...idOf].map(([v, id]) => [id, v]));
-    const open = await db.selectFrom('monitor_alerts').selectAll().where('version_id', 'in', ids.length > 0 ? [...idOf.values()] : [-1]).where('status', '=', 'open').orderBy('id').execute();
+    const byId = new Map(versions.map((v) => [v.id, v.version]));
     out.openAlerts = open.map((a) => ({ version: byId.get(Number(a.version_id)) ?? '?', name: a.rule, severity: a.severity, condition: a.condition, firedAt: a.fired_at, values: JSON.parse(a.values_json) as Record<string, number> }));
     return out;
   }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { appendAuditEvents } from '../integrity/audit/index.ts';
+import { appendAuditEvents } from '../audit/index.ts';
 import type { Database } from '../storage/db/schema.ts';
 import type { EventFilter, Page, RegistryEvent } from './types.ts';
 

@@ -26,10 +26,12 @@ import type {
   Target,
   VersionDetail,
   VersionFilter,
+  VersionKey,
+  VersionKeySelector,
   VersionSummary,
 } from './types.ts';
 import type { VersionSnapshot } from './version-snapshot.ts';
-import { getVersionSnapshot, listVersions } from './versions.ts';
+import { getVersionSnapshot, listVersions, versionKeys } from './versions.ts';
 
 /** The registry's operations over its database and blob store, acting as `actor`. */
 export class RegistryService implements RegistryApi {
@@ -62,6 +64,14 @@ export class RegistryService implements RegistryApi {
 
   listVersions(name: string, filter?: VersionFilter): Promise<Page<VersionSummary>> {
     return listVersions(this.scope, name, filter);
+  }
+
+  /**
+   * The id, name, version and stage of versions, read in one call: every version of a model (not_found when
+   * the model does not exist), the named versions of it, or the versions with the given ids (unknown ids are left out).
+   */
+  versionKeys(select: VersionKeySelector): Promise<VersionKey[]> {
+    return versionKeys(this.scope, select);
   }
 
   getModel(name: string): Promise<ModelDetail> {

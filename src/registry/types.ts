@@ -37,6 +37,17 @@ export interface ModelDetail extends ModelSummary {
   stages: Partial<Record<Stage, string[]>>;
 }
 
+/** A version's database id with its name, version and stage: what a capability keying rows by version reads. */
+export interface VersionKey {
+  id: number;
+  name: string;
+  version: string;
+  stage: Stage;
+}
+
+/** Which versions `versionKeys` reads: every version of a model (or the named ones), or the versions with these ids. */
+export type VersionKeySelector = { model: string; versions?: readonly string[] } | { ids: readonly number[] };
+
 /** A version as listed. */
 export interface VersionSummary {
   name: string;

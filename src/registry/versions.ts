@@ -6,7 +6,7 @@ import type { RegistryScope } from './context.ts';
 import { clampLimit, decodeCursor, encodeCursor, parseTagFilter } from './pagination.ts';
 import { aliasesOf, filesOf, latestVersionId, modelRow, resolveRow, summaryOf, tagsOf, type VersionRow } from './queries.ts';
 import { deepFreeze } from './read-cache.ts';
-import type { LineageEdge, Page, VersionDetail, VersionFilter, VersionSummary } from './types.ts';
+import type { LineageEdge, Page, VersionDetail, VersionFilter, VersionKey, VersionKeySelector, VersionSummary } from './types.ts';
 import { VersionSnapshot } from './version-snapshot.ts';
 
 /** A version's aliases plus `latest` when it is the model's highest version, sorted. */
@@ -90,4 +90,30 @@ export async function listVersions(s: RegistryScope, name: string, filter: Versi
   const [tags, aliases, latest] = await Promise.all([tagsOf(s.db, modelId, ids), aliasesOf(s.db, modelId), latestVersionId(s.db, modelId)]);
   const items = page.map((r) => summaryOf(model.name, r, tags.get(Number(r.id)) ?? {}, aliasesWithLatest(aliases, latest, Number(r.id))));
   return { items, nextCursor: rows.length > limit ? encodeCursor({ k: page[page.length - 1]!.sort_key }) : null };
+}
+
+// Version ids per query of versionKeys; keeps IN lists well under both dialects' parameter limits.
+const KEY_CHUNK = 500;
+
+/** The id, name, version and stage of a model's versions (or of the versions with the given ids), newest first per model. */
+export async function versionKeys(s: RegistryScope, select: VersionKeySelector): Promise<VersionKey[]> {
+  const base = s.db
+    .selectFrom('versions')
+    .innerJoin('models', 'models.id', 'versions.model_id')
+    .select(['versions.id', 'models.name', 'versions.version', 'versions.stage', 'versions.sort_key'])
+    .orderBy('models.name')
+    .orderBy('versions.sort_key', 'desc');
+  let rows: { id: number; name: string; version: string; stage: string; sort_key: string }[] = [];
+  if ('ids' in select) {
+    for (let i = 0; i < select.ids.length; i += KEY_CHUNK) rows.push(...(await base.where('versions.id', 'in', select.ids.slice(i, i + KEY_CHUNK)).execute()));
+    // Chunks come back each in order; one sort restores the order across them.
+    if (select.ids.length > KEY_CHUNK) rows.sort((a, b) => (a.name !== b.name ? (a.name < b.name ? -1 : 1) : a.sort_key < b.sort_key ? 1 : a.sort_key > b.sort_key ? -1 : 0));
+  } else {
+    const model = await modelRow(s.db, select.model);
+    if (select.versions?.length === 0) return [];
+    let q = base.where('versions.model_id', '=', Number(model.id));
+    if (select.versions) q = q.where('versions.version', 'in', [...select.versions]);
+    rows = await q.execute();
+  }
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, version: r.version, stage: r.stage as Stage }));
 }

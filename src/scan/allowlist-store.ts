@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
+import { appendAuditEvents } from '../audit/index.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import { appendEvents } from '../registry/index.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { defaultPolicy, extendAllowlist, type ScanPolicy } from './policy.ts';
 
@@ -72,7 +72,7 @@ export async function addAllowlistEntry(db: Kysely<Database>, actor: string, nam
     const previous = await trx.selectFrom('scan_allowlist').selectAll().where('name', '=', name).executeTakeFirst();
     if (previous) await trx.deleteFrom('scan_allowlist').where('name', '=', name).execute();
     await trx.insertInto('scan_allowlist').values({ name, reason: text, reviewer: actor, created_at: entry.createdAt }).execute();
-    await appendEvents(trx, [{
+    await appendAuditEvents(trx, [{
       actor,
       action: 'scan.allowlist.add',
       subject: subject(name),
@@ -91,7 +91,7 @@ export async function removeAllowlistEntry(db: Kysely<Database>, actor: string, 
       throw new ModelVaultError('not_found', `${name} is not on this registry's allowlist`, { field: name, hint: 'see `modelvault scan allowlist`; built-in entries cannot be removed' });
     }
     await trx.deleteFrom('scan_allowlist').where('name', '=', name).execute();
-    await appendEvents(trx, [{ actor, action: 'scan.allowlist.remove', subject: subject(name), payload: { name, reason: row.reason, reviewer: row.reviewer } }]);
+    await appendAuditEvents(trx, [{ actor, action: 'scan.allowlist.remove', subject: subject(name), payload: { name, reason: row.reason, reviewer: row.reviewer } }], new Date().toISOString());
     return { name: row.name, reason: row.reason, reviewer: row.reviewer, createdAt: row.created_at };
   });
 }

@@ -8,7 +8,7 @@ import { openApp, resolveSettings, type AppContext } from '../../src/app.ts';
 import { keyIdOf } from '../../src/integrity/signing/index.ts';
 import { signPae } from '../../src/integrity/signing/dsse.ts';
 import { statementPayload } from '../../src/integrity/signing/in-toto-statement.ts';
-import { dropAppendOnly } from '../integrity/audit/helpers.ts';
+import { dropAppendOnly } from '../audit/helpers.ts';
 import { runCli, startCliTarget, type CliResult, type CliTarget } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/model-dir.ts';
 

@@ -43,7 +43,7 @@ function observations(n: number, opts: { shift?: number; merchant?: (i: number) 
   return out.join('\n');
 }
 
-async function register(app: AppContext, csv: string): Promise<void> {
+async function register(app: AppContext, csv: string, version = '1.0.0'): Promise<void> {
   const files = [];
   for (const [path, content] of Object.entries({ 'w.bin': 'weights', 'data/train.csv': csv })) {
     const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
@@ -51,12 +51,17 @@ async function register(app: AppContext, csv: string): Promise<void> {
   }
   await app.registry('alice').registerVersion({
     metadata: {
-      name: 'fraud', version: '1.0.0', license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'],
+      name: 'fraud', version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'],
       features: FEATURES, target: { name: 'is_fraud', dtype: 'int64' }, task: 'binary-classification', metrics: { accuracy: 0.95 },
       lineage: { training_dataset: { name: 'tx', version: '1', path: 'data/train.csv' } },
     },
     files,
   });
+}
+
+/** A monitor started now, reading the home's config.yaml and alerts.yaml as they are. */
+function startMonitor(app: AppContext): MonitorService {
+  return new MonitorService({ db: app.metadata.db, blobs: app.blobs, home: app.settings.home, registry: (actor) => app.registry(actor) }, 'alice');
 }
 
 async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<ModelVaultError> {
@@ -78,7 +83,7 @@ onEachBackend('monitoring service', (backend) => {
   beforeEach(async () => {
     app = await backend.open();
     await register(app, referenceCsv(600));
-    monitor = new MonitorService(app, 'alice');
+    monitor = app.monitor('alice');
   });
   afterEach(async () => {
     hooks?.closeAllConnections();
@@ -191,7 +196,7 @@ onEachBackend('monitoring service', (backend) => {
     const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/alerts`;
     writeFileSync(join(app.home, 'config.yaml'), `monitoring:\n  webhooks:\n    - url: ${url}\n      secret: a-secret-of-enough-length\n      backoff_ms: 10\n`);
     writeFileSync(join(app.home, 'alerts.yaml'), 'alerts:\n  - name: ModelDriftDetected\n    condition: drift_score > 0.2\n    severity: critical\n  - name: ModelAccuracyDrop\n    condition: accuracy < baseline * 0.9\n    severity: warning\n  - name: ModelLatencyHigh\n    condition: latency_p95 > 1000ms\n    severity: warning\n');
-    monitor = new MonitorService(app, 'alice');
+    monitor = startMonitor(app);
     await monitor.profileFromVersion('fraud@1.0.0');
     await monitor.observe('fraud@1.0.0', observations(300, { shift: 5 }));
     const first = await monitor.drift('fraud@1.0.0', { window: '300' });
@@ -217,8 +222,24 @@ onEachBackend('monitoring service', (backend) => {
     assert.equal((await monitor.health('fraud')).openAlerts.length, 0);
   });
 
+  it('reports health per version, newest version first, with the latest 50 windows of each', async () => {
+    await register(app, referenceCsv(600), '1.1.0');
+    for (const v of ['1.0.0', '1.1.0']) await monitor.profileFromVersion(`fraud@${v}`);
+    await monitor.observe('fraud@1.0.0', observations(300, { shift: 5 }));
+    await monitor.observe('fraud@1.1.0', observations(100));
+    const older: number[] = [];
+    for (let i = 0; i < 52; i++) older.push((await monitor.drift('fraud@1.0.0', { window: String(100 + i) })).window.rows);
+    await monitor.drift('fraud@1.1.0', { window: '100' });
+    const health = await monitor.health('fraud');
+    assert.deepEqual(health.versions.map((v) => [v.version, v.observations, v.adoption]), [['1.1.0', 100, 0.25], ['1.0.0', 300, 0.75]]);
+    assert.deepEqual(health.versions[0]?.driftScores.map((d) => d.window), ['100']);
+    assert.deepEqual(health.versions[1]?.driftScores.map((d) => d.window), older.slice(2).map(String));
+    assert.equal(health.versions[1]?.driftScores.every((d) => d.driftScore > 0), true);
+    await rejects(monitor.health('nope'), 'not_found', /nope/);
+  });
+
   it('refuses to start with an alert condition that does not parse, giving the column', async () => {
     writeFileSync(join(app.home, 'alerts.yaml'), 'alerts:\n  - name: Broken\n    condition: drift_score > > 0.2\n    severity: critical\n');
-    assert.throws(() => new MonitorService(app, 'alice'), (e: ModelVaultError) => e.code === 'invalid_input' && /alerts\.yaml/.test(e.message) && e.details.column === 15);
+    assert.throws(() => startMonitor(app), (e: ModelVaultError) => e.code === 'invalid_input' && /alerts\.yaml/.test(e.message) && e.details.column === 15);
   });
 });

@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'save the checkpoint note (for a later --previous)')
     .action(async (o: { logKey?: string; previous?: string; out?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const { openLogCheckpoint, checkConsistencyProof } = await import('../../integrity/index.ts');
+      const { openLogCheckpoint, checkConsistencyProof } = await import('../../audit/index.ts');
       const r = await withSession(opts, async (s) => {
         const api = await integrityOf(s);
         const { verifier, source } = await logVerifier(s, api, o.logKey);
@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .action(async (o: { index?: string; size?: string; from?: string; to?: string; logKey?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       if ((o.index === undefined) === (o.from === undefined)) throw usage('give either --index I (inclusion) or --from A (consistency)', 'e.g. modelvault audit proof --index 3, or --from 2 --to 9');
-      const { checkInclusionProof, checkConsistencyProof } = await import('../../integrity/index.ts');
+      const { checkInclusionProof, checkConsistencyProof } = await import('../../audit/index.ts');
       const r = await withSession(opts, async (s) => {
         const api = await integrityOf(s);
         const { verifier, source } = await logVerifier(s, api, o.logKey);

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ModelVaultError } from '../../core/errors.ts';
 import type { Database } from '../../storage/db/schema.ts';
-import { appendAuditEvents } from '../audit/index.ts';
+import { appendAuditEvents } from '../../audit/index.ts';
 import { keyIdOfKey, parsePublicKey } from '../signing/keys.ts';
 
 /** What a trusted entry holds: a signing public key, or a certificate root for certificate-chain bundles. */

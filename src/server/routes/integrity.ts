@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app.ts';
-import { IntegrityService } from '../../integrity/index.ts';
+import type { IntegrityService } from '../../integrity/index.ts';
 import { actorOf } from '../actor.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import type { JsonSchema } from '../schemas.ts';
@@ -18,7 +18,7 @@ const AuditEntry = obj({ index: Count, id: Count, time: { type: 'string' }, acto
 const Anchor = obj({ id: Count, checkpointSize: Count, rootHash: { type: 'string' }, ledger: { type: 'string' }, tx: { type: 'string' }, recordedBy: { type: 'string' }, recordedAt: { type: 'string' } });
 const AuditProblem = { type: 'object', additionalProperties: true, required: ['kind', 'message'], properties: { kind: { type: 'string' }, message: { type: 'string' } } };
 
-const integrity = (app: AppContext, req: FastifyRequest): IntegrityService => new IntegrityService(app.metadata.db, app.audit, app.config.signing, actorOf(req));
+const integrity = (app: AppContext, req: FastifyRequest): IntegrityService => app.integrity(actorOf(req));
 
 /** Trusted keys, the signing policy, the audit log with its proofs, anchors and provenance exports. */
 export function integrityRoutes(app: AppContext): RouteSpec[] {

@@ -1,7 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app.ts';
 import { parseReference } from '../../core/reference.ts';
 import { ModelVaultError } from '../../core/errors.ts';
-import { decodeProfile, DRIFT_METHODS, MonitorService, type DriftMethod } from '../../monitor/index.ts';
+import { decodeProfile, DRIFT_METHODS, type DriftMethod, type MonitorService } from '../../monitor/index.ts';
 import { actorOf } from '../actor.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import { registerMonitorMetrics } from '../monitor-metrics.ts';
@@ -36,8 +37,8 @@ async function readBody(stream: NodeJS.ReadableStream, limit: number, what: stri
 
 /** Reference profiles, observations, drift windows and model health. */
 export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[] {
-  const monitor = new MonitorService(app, 'anonymous');
-  registerMonitorMetrics(metrics.registry, monitor);
+  registerMonitorMetrics(metrics.registry, app.monitor('anonymous'));
+  const monitor = (req: FastifyRequest): MonitorService => app.monitor(actorOf(req));
   const refOf = (p: SelP): string => {
     const ref = `${p.name}@${p.selector}`;
     parseReference(ref);
@@ -63,7 +64,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
         } catch (err) {
           throw new ModelVaultError('invalid_input', `the profile is not JSON: ${(err as Error).message}`, {}, { cause: err });
         }
-        return monitor.as(actorOf(req)).putProfile(refOf(req.params as SelP), reference, (req.query as { source?: string }).source ?? 'upload');
+        return monitor(req).putProfile(refOf(req.params as SelP), reference, (req.query as { source?: string }).source ?? 'upload');
       },
     },
     {
@@ -74,7 +75,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: Params,
       responses: { 200: { description: 'the stored profile', schema: AnyJson } },
-      handler: async (req) => monitor.as(actorOf(req)).profileFromVersion(refOf(req.params as SelP)),
+      handler: async (req) => monitor(req).profileFromVersion(refOf(req.params as SelP)),
     },
     {
       method: 'GET',
@@ -84,7 +85,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: Params,
       responses: { 200: { description: 'the profile summary', schema: AnyJson } },
-      handler: async (req) => monitor.as(actorOf(req)).getProfile(refOf(req.params as SelP)),
+      handler: async (req) => monitor(req).getProfile(refOf(req.params as SelP)),
     },
     {
       method: 'POST',
@@ -97,7 +98,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       responses: { 200: { description: 'how many were stored', schema: AnyJson } },
       handler: async (req) => {
         const body = await readBody(rawBody(req), OBSERVATIONS_LIMIT, 'the observation batch');
-        return monitor.as(actorOf(req)).observe(refOf(req.params as SelP), body.toString('utf8'));
+        return monitor(req).observe(refOf(req.params as SelP), body.toString('utf8'));
       },
     },
     {
@@ -111,7 +112,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       responses: { 200: { description: 'the drift report', schema: AnyJson } },
       handler: async (req) => {
         const b = (req.body ?? {}) as { window?: string; method?: DriftMethod };
-        return monitor.as(actorOf(req)).drift(refOf(req.params as SelP), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
+        return monitor(req).drift(refOf(req.params as SelP), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
       },
     },
     {
@@ -122,7 +123,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: NameOnly,
       responses: { 200: { description: 'the health report', schema: AnyJson } },
-      handler: async (req) => monitor.as(actorOf(req)).health((req.params as { name: string }).name),
+      handler: async (req) => monitor(req).health((req.params as { name: string }).name),
     },
   ];
 }

@@ -14,7 +14,7 @@ import {
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
-} from '../../../src/integrity/log/index.ts';
+} from '../../../src/audit/log/index.ts';
 import { interopDir, jsonFilesUnder } from '../../helpers/interop.ts';
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64');

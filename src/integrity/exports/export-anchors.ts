@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ModelVaultError } from '../../core/errors.ts';
 import type { Database } from '../../storage/db/schema.ts';
-import type { LogKey } from './log-key.ts';
-import type { AnchorsDocument, AnchorsDocumentCheckpoint } from './types.ts';
+import type { AnchorsDocument, AnchorsDocumentCheckpoint, LogPublicKey } from '../types.ts';
 
 /** File name under which the anchors export is written. */
 export const ANCHORS_FILE_NAME = 'Blockchain_Anchors.json';
@@ -20,7 +19,7 @@ const PAGE = 1000;
  * `Blockchain_Anchors.json`: the log's origin and verifier key, and the checkpoints to publish (each anchored
  * one and the latest, or all) with where each was anchored. Only public data: notes are signed, keys are verifier keys.
  */
-export async function exportAnchors(db: Kysely<Database>, key: LogKey, options: ExportAnchorsOptions = {}): Promise<AnchorsDocument> {
+export async function exportAnchors(db: Kysely<Database>, key: LogPublicKey, options: ExportAnchorsOptions = {}): Promise<AnchorsDocument> {
   const anchors = await db.selectFrom('anchors').select(['checkpoint_size', 'ledger', 'tx', 'recorded_at']).orderBy('id').execute();
   const anchorsOf = new Map<number, AnchorsDocumentCheckpoint['anchors']>();
   for (const a of anchors) {
@@ -45,12 +44,12 @@ export async function exportAnchors(db: Kysely<Database>, key: LogKey, options: 
   }
   return {
     origin: key.origin,
-    log_public_key: key.verifier.verifierKey,
+    log_public_key: key.verifierKey,
     checkpoints: rows.map((r) => ({ ...noteParts(r.note, key, r.size), size: r.size, time: r.created_at, anchors: anchorsOf.get(r.size) ?? [] })),
   };
 }
 
-function noteParts(note: string, key: LogKey, size: number): { origin: string; root_hash: string; signature: string } {
+function noteParts(note: string, key: LogPublicKey, size: number): { origin: string; root_hash: string; signature: string } {
   const split = note.lastIndexOf('\n\n');
   const [origin = '', , root = ''] = note.slice(0, split < 0 ? 0 : split).split('\n');
   const signature = note

@@ -1,5 +1,5 @@
-import { canonicalJson } from '../../core/canonical-json.ts';
-import { leafHash } from '../log/index.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
+import { leafHash } from './log/index.ts';
 
 /** The columns of an event row that its log leaf covers. */
 export interface EventLeafFields {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, it } from 'node:test';
-import { openApp } from '../../../src/app.ts';
-import { ModelVaultError } from '../../../src/core/errors.ts';
-import { eventLeafHash } from '../../../src/integrity/audit/index.ts';
-import { openCheckpoint, verifyConsistency, verifyInclusion } from '../../../src/integrity/log/index.ts';
-import { onEachBackend, type Backend } from '../../helpers/backends.ts';
+import { openApp } from '../../src/app.ts';
+import { ModelVaultError } from '../../src/core/errors.ts';
+import { eventLeafHash } from '../../src/audit/index.ts';
+import { openCheckpoint, verifyConsistency, verifyInclusion } from '../../src/audit/index.ts';
+import { onEachBackend, type Backend } from '../helpers/backends.ts';
 import { eventRows, publishedVerifier, push } from './helpers.ts';
 
 const b = (s: string): Buffer => Buffer.from(s, 'base64');

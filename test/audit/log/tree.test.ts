@@ -12,8 +12,8 @@ import {
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
-} from '../../../src/integrity/log/index.ts';
-import type { NodeId, TreeNode, TreeNodeStore } from '../../../src/integrity/log/index.ts';
+} from '../../../src/audit/log/index.ts';
+import type { NodeId, TreeNode, TreeNodeStore } from '../../../src/audit/log/index.ts';
 
 // Reference: RFC 9162 §2.1.1, §2.1.3.1 and §2.1.4.1 transcribed literally over leaf hashes.
 const H = (l: Buffer, r: Buffer): Buffer => createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();

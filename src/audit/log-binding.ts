@@ -1,6 +1,6 @@
 import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { ModelVaultError } from '../../core/errors.ts';
-import type { Database } from '../../storage/db/schema.ts';
+import { ModelVaultError } from '../core/errors.ts';
+import type { Database } from '../storage/db/schema.ts';
 import type { LogKey } from './log-key.ts';
 
 /**

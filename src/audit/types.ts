@@ -99,22 +99,30 @@ export interface AuditReport {
   problems: AuditProblem[];
 }
 
-/** One checkpoint of `Blockchain_Anchors.json`. */
-export interface AnchorsDocumentCheckpoint {
-  origin: string;
-  size: number;
-  /** Base64 root hash, as in the checkpoint note. */
-  root_hash: string;
-  /** The note's signature line by the log key. */
-  signature: string;
+/** One event of the audit log with its leaf index. */
+export interface AuditLogEntry {
+  index: number;
+  id: number;
   time: string;
-  anchors: { ledger: string; tx: string; recorded_at: string }[];
+  actor: string;
+  action: string;
+  subject: string;
+  model: string | null;
+  payload: Record<string, unknown>;
 }
 
-/** The `Blockchain_Anchors.json` document: public data only. */
-export interface AnchorsDocument {
-  origin: string;
-  /** The log's verifier key string (C2SP note verifier key). */
-  log_public_key: string;
-  checkpoints: AnchorsDocumentCheckpoint[];
+/** Filters for `auditLog`. */
+export interface AuditLogFilter {
+  model?: string;
+  /** Only events at or after this ISO time. */
+  since?: string;
+  /** Only events whose leaf index is above this one (the previous page's `nextCursor`). */
+  after?: number;
+  limit?: number;
+}
+
+/** A page of audit log entries; `nextCursor` is the leaf index to pass as `after`. */
+export interface AuditLogPage {
+  items: AuditLogEntry[];
+  nextCursor: number | null;
 }

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import type { AppContext } from '../../../src/app.ts';
-import { parseVerifierKey, type Ed25519NoteVerifier } from '../../../src/integrity/log/index.ts';
-import type { ManifestEntry } from '../../../src/registry/index.ts';
+import type { AppContext } from '../../src/app.ts';
+import { parseVerifierKey, type Ed25519NoteVerifier } from '../../src/audit/index.ts';
+import type { ManifestEntry } from '../../src/registry/index.ts';
 
 /** Stores file contents as blobs and returns their manifest entries. */
 export async function store(app: AppContext, files: Record<string, string>): Promise<ManifestEntry[]> {

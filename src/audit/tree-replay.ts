@@ -1,4 +1,4 @@
-import { emptyRoot, nodeHash, type TreeNode } from '../log/index.ts';
+import { emptyRoot, nodeHash, type TreeNode } from './log/index.ts';
 
 /** Rebuilds an RFC 9162 tree leaf by leaf in O(log n) memory, yielding every perfect subtree it completes. */
 export class TreeReplay {

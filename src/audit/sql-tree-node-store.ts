@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { NodeId, TreeNode, TreeNodeStore } from '../log/index.ts';
-import type { Database } from '../../storage/db/schema.ts';
+import type { NodeId, TreeNode, TreeNodeStore } from './log/index.ts';
+import type { Database } from '../storage/db/schema.ts';
 
 // Three parameters per node; stays well below SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 1000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import { sql } from 'kysely';
-import type { AuditProblem, AuditReport } from '../../../src/integrity/audit/index.ts';
-import { onEachBackend, type Backend } from '../../helpers/backends.ts';
+import type { AuditProblem, AuditReport } from '../../src/audit/index.ts';
+import { onEachBackend, type Backend } from '../helpers/backends.ts';
 import { dropAppendOnly, eventRows, push } from './helpers.ts';
 
 function only(report: AuditReport, kinds: string[]): AuditProblem[] {

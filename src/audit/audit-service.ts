@@ -1,13 +1,11 @@
 import type { Kysely } from 'kysely';
-import { ModelVaultError } from '../../core/errors.ts';
-import type { Database } from '../../storage/db/schema.ts';
-import { emptyRoot, MerkleTree, signCheckpoint } from '../log/index.ts';
+import { ModelVaultError } from '../core/errors.ts';
+import type { Database } from '../storage/db/schema.ts';
+import { emptyRoot, MerkleTree, signCheckpoint } from './log/index.ts';
 import { appendAuditEvents } from './append-events.ts';
-import { exportAnchors, type ExportAnchorsOptions } from './export-anchors.ts';
-import { exportProvenance } from './export-provenance.ts';
 import type { LogKey } from './log-key.ts';
 import { SqlTreeNodeStore } from './sql-tree-node-store.ts';
-import type { Anchor, AnchorInput, AnchorsDocument, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from './types.ts';
+import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from './types.ts';
 import { verifyLog, type VerifyOptions } from './verify-log.ts';
 
 interface CheckpointRow {
@@ -18,7 +16,7 @@ interface CheckpointRow {
 
 const MAX_LABEL = 256;
 
-/** The audit log: signed checkpoints, proofs, full verification, anchors and provenance exports. */
+/** The audit log: signed checkpoints, proofs, full verification and anchors. */
 export class AuditService {
   readonly #db: Kysely<Database>;
   readonly #key: LogKey;
@@ -73,6 +71,27 @@ export class AuditService {
     return { from: older.size, to: newer.size, proof: proof.map(b64), fromRoot: b64(older.root_hash), toRoot: b64(newer.root_hash), fromCheckpoint: older.note, toCheckpoint: newer.note };
   }
 
+  /** A page of logged events in leaf order, filtered by model and time. */
+  async entries(filter: AuditLogFilter = {}): Promise<AuditLogPage> {
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    let q = this.#db.selectFrom('events').selectAll().where('leaf_index', 'is not', null).orderBy('leaf_index').limit(limit + 1);
+    if (filter.after !== undefined) q = q.where('leaf_index', '>', filter.after);
+    if (filter.model) q = q.where('model', '=', filter.model);
+    if (filter.since) q = q.where('time', '>=', filter.since);
+    const rows = await q.execute();
+    const items = rows.slice(0, limit).map((r) => ({
+      index: Number(r.leaf_index),
+      id: Number(r.id),
+      time: r.time,
+      actor: r.actor,
+      action: r.action,
+      subject: r.subject,
+      model: r.model,
+      payload: JSON.parse(r.payload_json) as Record<string, unknown>,
+    }));
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.index : null };
+  }
+
   /** Recomputes the whole log from the event rows and checks every node, checkpoint and anchor against it. */
   verify(options: VerifyOptions = {}): Promise<AuditReport> {
     return verifyLog(this.#db, this.#key, options);
@@ -99,16 +118,6 @@ export class AuditService {
       await appendAuditEvents(trx, [{ actor: recordedBy, action: 'anchor.record', subject: `checkpoint@${cp.size}`, payload: { checkpoint_size: cp.size, root_hash: rootHash, ledger, tx } }], recordedAt);
       return { id: Number(row.id), checkpointSize: cp.size, rootHash, ledger, tx, recordedBy, recordedAt };
     });
-  }
-
-  /** The `Blockchain_Anchors.json` document (public data only). */
-  exportAnchors(options: ExportAnchorsOptions = {}): Promise<AnchorsDocument> {
-    return exportAnchors(this.#db, this.#key, options);
-  }
-
-  /** The `Provenance_Hashes.csv` text. */
-  exportProvenance(): Promise<string> {
-    return exportProvenance(this.#db);
   }
 
   #tree(): MerkleTree {

@@ -17,8 +17,8 @@ import {
   rootFromLeafHashes,
   signCheckpoint,
   signNote,
-} from '../../../src/integrity/log/index.ts';
-import type { Checkpoint, NoteVerifier } from '../../../src/integrity/log/index.ts';
+} from '../../../src/audit/log/index.ts';
+import type { Checkpoint, NoteVerifier } from '../../../src/audit/log/index.ts';
 
 // Published vectors of golang.org/x/mod/sumdb/note (note.go package doc and note_test.go).
 const PETER_VKEY = 'PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';

@@ -1,24 +1,20 @@
 export { appendAuditEvents, LOG_LOCK_KEY } from './append-events.ts';
 export type { AppendResult, AuditEventInput } from './append-events.ts';
 export { AuditService } from './audit-service.ts';
-export { csvField, csvRecord } from './csv.ts';
 export { eventLeafData, eventLeafHash } from './event-leaf.ts';
 export type { EventLeafFields } from './event-leaf.ts';
-export { ANCHORS_FILE_NAME, exportAnchors } from './export-anchors.ts';
-export type { ExportAnchorsOptions } from './export-anchors.ts';
-export { exportProvenance, PROVENANCE_COLUMNS, PROVENANCE_FILE_NAME } from './export-provenance.ts';
-export { AuditLogBinding, auditLogBinding, bindAuditLog } from './log-binding.ts';
+export { bindAuditLog } from './log-binding.ts';
 export { loadLogKey, logKeyName } from './log-key.ts';
 export type { LogKey, LogKeyOptions } from './log-key.ts';
-export { SqlTreeNodeStore } from './sql-tree-node-store.ts';
-export { TreeReplay } from './tree-replay.ts';
+export { checkConsistencyProof, checkInclusionProof, openLogCheckpoint } from './proofs.ts';
 export { verifyLog } from './verify-log.ts';
 export type { VerifyOptions } from './verify-log.ts';
 export type {
   Anchor,
   AnchorInput,
-  AnchorsDocument,
-  AnchorsDocumentCheckpoint,
+  AuditLogEntry,
+  AuditLogFilter,
+  AuditLogPage,
   AuditProblem,
   AuditProblemKind,
   AuditReport,
@@ -26,3 +22,5 @@ export type {
   InclusionProof,
   SignedCheckpoint,
 } from './types.ts';
+export { generateNoteKey, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from './log/index.ts';
+export type { Checkpoint, Ed25519NoteVerifier, NoteVerifier } from './log/index.ts';

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { canonicalJson } from '../../core/canonical-json.ts';
-import type { Database } from '../../storage/db/schema.ts';
-import { MerkleTree, signCheckpoint } from '../log/index.ts';
+import { canonicalJson } from '../core/canonical-json.ts';
+import type { Database } from '../storage/db/schema.ts';
+import { MerkleTree, signCheckpoint } from './log/index.ts';
 import { eventLeafHash } from './event-leaf.ts';
 import { auditLogBinding } from './log-binding.ts';
 import { SqlTreeNodeStore } from './sql-tree-node-store.ts';

@@ -1,8 +1,7 @@
 import { ModelVaultError } from '../core/errors.ts';
-import type { ConsistencyProof, InclusionProof } from './audit/index.ts';
-import { eventLeafHash } from './audit/index.ts';
+import { eventLeafHash } from './event-leaf.ts';
 import { openCheckpoint, verifyConsistency, verifyInclusion, type Checkpoint, type NoteVerifier } from './log/index.ts';
-import type { AuditLogEntry } from './types.ts';
+import type { AuditLogEntry, ConsistencyProof, InclusionProof } from './types.ts';
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
 

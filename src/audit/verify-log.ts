@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../storage/db/schema.ts';
-import { openCheckpoint, type TreeNode } from '../log/index.ts';
+import type { Database } from '../storage/db/schema.ts';
+import { openCheckpoint, type TreeNode } from './log/index.ts';
 import { eventLeafHash, type EventLeafFields } from './event-leaf.ts';
 import type { LogKey } from './log-key.ts';
 import { SqlTreeNodeStore } from './sql-tree-node-store.ts';

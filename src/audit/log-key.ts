@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ModelVaultError } from '../../core/errors.ts';
-import { generateNoteKey, parseSignerKey, parseVerifierKey, type Ed25519NoteSigner, type Ed25519NoteVerifier } from '../log/index.ts';
+import { ModelVaultError } from '../core/errors.ts';
+import { generateNoteKey, parseSignerKey, parseVerifierKey, type Ed25519NoteSigner, type Ed25519NoteVerifier } from './log/index.ts';
 
 /** The audit log's signing key: its name is also the origin line of every checkpoint. */
 export interface LogKey {
