@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { canonicalJson } from '../core/canonical-json.ts';
 import { isDigest, type Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
 import { assertTransition } from '../core/lifecycle.ts';
 import { assertAlias, assertName, assertStage, assertTag, type Stage } from '../core/names.ts';
 import { safeRelativePath } from '../core/paths.ts';
@@ -23,6 +24,7 @@ import type {
   LineageEdge,
   LineageGraph,
   ManifestEntry,
+  ManifestEntryInput,
   ModelDetail,
   ModelFilter,
   ModelSummary,
@@ -287,10 +289,10 @@ export class RegistryService implements RegistryApi {
   private async insertEvidence(trx: Trx, versionId: number, items: NewEvidence[], t: string): Promise<EvidenceSummary[]> {
     const out: EvidenceSummary[] = [];
     for (const item of items) {
-      if (typeof item.kind !== 'string' || !/^[a-z][a-z0-9_.-]{0,63}$/.test(item.kind)) {
+      if (typeof item.kind !== 'string' || !EVIDENCE_KIND_PATTERN.test(item.kind)) {
         throw new ModelVaultError('invalid_input', `evidence kind ${JSON.stringify(item.kind)} is not valid`, { field: 'kind', hint: 'use a short lower-case word such as signature or scan' });
       }
-      if (item.keyId !== undefined && item.keyId !== null && (typeof item.keyId !== 'string' || !/^[0-9a-f]{8,128}$/.test(item.keyId))) {
+      if (item.keyId !== undefined && item.keyId !== null && (typeof item.keyId !== 'string' || !EVIDENCE_KEY_ID_PATTERN.test(item.keyId))) {
         throw new ModelVaultError('invalid_input', 'evidence keyId must be a hexadecimal key id', { field: 'keyId' });
       }
       const body = canonicalJson(item.body ?? null);
@@ -456,7 +458,7 @@ export class RegistryService implements RegistryApi {
   // ---- registering ----
 
   /** Checks a client-supplied manifest: safe unique paths, digests, sizes. */
-  private checkManifest(files: ManifestEntry[]): ManifestEntry[] {
+  private checkManifest(files: ManifestEntryInput[]): ManifestEntry[] {
     if (!Array.isArray(files) || files.length === 0) {
       throw new ModelVaultError('invalid_input', 'a version needs at least one file', { field: 'files' });
     }

@@ -1,20 +1,15 @@
 import { ModelVaultError } from '../core/errors.ts';
+import type { Static } from '../core/schema.ts';
 import type { RegistryApi } from '../registry/types.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { addAllowlistEntry, readAllowlist, registryScanPolicy, removeAllowlistEntry, type AllowlistEntry } from './allowlist-store.ts';
 import { latestScanReport } from './registry-hooks.ts';
-import { scanManifest, SCAN_EVIDENCE_KIND, type ScanEvidenceBody } from './version-scan.ts';
+import type { VersionScan as VersionScanSchema } from './schemas.ts';
+import { scanManifest, SCAN_EVIDENCE_KIND } from './version-scan.ts';
 
 /** The stored scan report of one version. */
-export interface VersionScan {
-  name: string;
-  version: string;
-  manifestDigest: string;
-  /** True when the report was just made from the stored blobs and recorded as new evidence. */
-  rescanned: boolean;
-  report: ScanEvidenceBody;
-}
+export type VersionScan = Static<typeof VersionScanSchema>;
 
 /** Scanning operations on a registry, the same in embedded and remote mode. */
 export interface ScanApi {

@@ -6,7 +6,7 @@ import { ERROR_CODES, ModelVaultError } from '../core/errors.ts';
 import { createMetrics, recordResponses } from './metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { PROBLEM_BASE, sendProblem } from './problem.ts';
-import type { RouteSpec } from './route-spec.ts';
+import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -17,7 +17,6 @@ import { operationsRoutes } from './routes/operations.ts';
 import { scanRoutes } from './routes/scan.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { versionRoutes } from './routes/versions.ts';
-import { JSON_BODY_LIMIT } from './schemas.ts';
 import { validatorCompiler } from './validator.ts';
 
 export type { OpenApiDocument } from './openapi.ts';

@@ -1,19 +1,25 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, ModelVaultError, toModelVaultError, type ErrorCode } from '../core/errors.ts';
+import { Str, StringEnum, Type, type Static } from '../core/schema.ts';
 
 /** Base of the `type` URI of every problem. */
 export const PROBLEM_BASE = 'https://modelvault.dev/problems/';
 
+/** RFC 9457 problem details, the body of every error response; further members carry the error's details. */
+export const Problem = Type.Object(
+  {
+    type: Str(512),
+    title: Str(256),
+    status: Type.Integer(),
+    detail: Str(100_000),
+    code: StringEnum(Object.keys(ERROR_CODES) as ErrorCode[]),
+    instance: Str(100_000),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details; `code` is one of the stable error codes' },
+);
+
 /** An RFC 9457 problem as the API renders it. */
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  instance: string;
-  [key: string]: unknown;
-}
+export type ProblemBody = Static<typeof Problem> & Record<string, unknown>;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   401: 'unauthorized',
