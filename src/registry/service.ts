@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { canonicalJson } from '../core/canonical-json.ts';
 import { isDigest, type Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
+import { assertClientEvidenceKind, EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
 import { assertTransition } from '../core/lifecycle.ts';
 import { assertAlias, assertName, assertStage, assertTag, type Stage } from '../core/names.ts';
 import { safeRelativePath } from '../core/paths.ts';
@@ -31,7 +31,7 @@ import type {
   Page,
   RegisterResult,
   RegisterVersionInput,
-  RegistryApi,
+  MeasuringRegistryApi,
   RegistryEvent,
   StageChange,
   StageResult,
@@ -139,7 +139,7 @@ export function lineageFromMetadata(meta: Record<string, unknown>): LineageEdge[
 }
 
 /** The registry's operations over its database and blob store, acting as `actor`. */
-export class RegistryService implements RegistryApi {
+export class RegistryService implements MeasuringRegistryApi {
   private readonly db: Kysely<Database>;
 
   constructor(
@@ -308,7 +308,14 @@ export class RegistryService implements RegistryApi {
     return out;
   }
 
+  /** Attaches evidence a client sends; kinds the registry measures itself (scan reports) are refused. */
   async addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
+    assertClientEvidenceKind(evidence.kind, ref);
+    return this.recordMeasuredEvidence(ref, evidence);
+  }
+
+  /** Records evidence of any kind, including what the registry measured itself (its scanner's report). */
+  async recordMeasuredEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
     return this.db.transaction().execute(async (trx) => {
       const { model, row } = await this.resolveRow(trx, ref);
       const t = now();

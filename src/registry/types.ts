@@ -82,6 +82,12 @@ export interface RegistryApi {
   listEvidence(ref: string, kind?: string): Promise<Evidence[]>;
 }
 
+/** The registry as its own capabilities see it: they may also record evidence they measured (a scan report). */
+export interface MeasuringRegistryApi extends RegistryApi {
+  /** Records evidence of any kind; `addEvidence` refuses the kinds only the registry measures. */
+  recordMeasuredEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary>;
+}
+
 /** A version about to be registered, as hooks see it. */
 export interface PendingVersion {
   name: string;

@@ -1,6 +1,6 @@
 import { ModelVaultError } from '../core/errors.ts';
 import type { Static } from '../core/schema.ts';
-import type { RegistryApi } from '../registry/types.ts';
+import type { MeasuringRegistryApi } from '../registry/types.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { addAllowlistEntry, readAllowlist, registryScanPolicy, removeAllowlistEntry, type AllowlistEntry } from './allowlist-store.ts';
@@ -27,7 +27,7 @@ export interface ScanApi {
 
 /** The scanning service over a local registry, acting as one user. */
 export class ScanService implements ScanApi {
-  constructor(private readonly deps: { metadata: MetadataDb; blobs: BlobStore; registry: RegistryApi }, private readonly actor: string) {}
+  constructor(private readonly deps: { metadata: MetadataDb; blobs: BlobStore; registry: MeasuringRegistryApi }, private readonly actor: string) {}
 
   async versionScan(ref: string): Promise<VersionScan> {
     const v = await this.deps.registry.getVersion(ref);
@@ -43,7 +43,7 @@ export class ScanService implements ScanApi {
     const v = await this.deps.registry.getVersion(ref);
     const ref2 = `${v.name}@${v.version}`;
     const report = await scanManifest(this.deps.blobs, v.files, v.manifestDigest, await registryScanPolicy(this.deps.metadata.db));
-    await this.deps.registry.addEvidence(ref2, { kind: SCAN_EVIDENCE_KIND, body: report });
+    await this.deps.registry.recordMeasuredEvidence(ref2, { kind: SCAN_EVIDENCE_KIND, body: report });
     return { name: v.name, version: v.version, manifestDigest: v.manifestDigest, rescanned: true, report };
   }
 

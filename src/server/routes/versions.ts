@@ -34,10 +34,6 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       responses: { 201: { description: 'stored', schema: EvidenceSummary } },
       handler: async (req, reply) => {
         const { name, selector } = req.params;
-        // Stage gates trust scan reports, so only the registry's own scanner may record one.
-        if ((req.body).kind === 'scan') {
-          throw new ModelVaultError('forbidden', 'scan evidence is recorded by the registry\'s scanner, not sent by clients', { field: 'kind', hint: `re-scan the stored files with \`modelvault scan ${name}@${selector} --rescan\`` });
-        }
         const added = await app.registry(actorOf(req)).addEvidence(`${name}@${selector}`, req.body);
         reply.code(201);
         return added;
