@@ -3,11 +3,16 @@ import { ModelVaultError } from './errors.ts';
 /** A content digest in the form `sha256:<64 lower-case hex>`. */
 export type Digest = `sha256:${string}`;
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A digest in its normal form: `sha256:` and 64 lower-case hexadecimal digits. */
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/** A digest as clients may write it (parseDigest lower-cases the hex). */
+export const DIGEST_TEXT_PATTERN = /^sha256:[0-9a-fA-F]{64}$/;
+/** A bare sha256 in lower-case hex, e.g. a key id. */
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
 
 /** True when `d` is a well-formed sha256 digest. */
 export function isDigest(d: unknown): d is Digest {
-  return typeof d === 'string' && DIGEST.test(d);
+  return typeof d === 'string' && DIGEST_PATTERN.test(d);
 }
 
 /** Throws `invalid_digest` unless `d` is `sha256:<64 hex>`; accepts upper-case hex and normalises it. */

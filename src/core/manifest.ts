@@ -22,7 +22,7 @@ export function manifestDigest(files: Pick<ManifestEntry, 'path' | 'size' | 'dig
 }
 
 /** Checks a client-supplied manifest (safe unique paths, digests, sizes) and returns it normalised. */
-export function checkManifest(files: ManifestEntry[]): ManifestEntry[] {
+export function checkManifest(files: (Omit<ManifestEntry, 'format'> & { format?: string })[]): ManifestEntry[] {
   if (!Array.isArray(files) || files.length === 0) {
     throw new ModelVaultError('invalid_input', 'a version needs at least one file', { field: 'files' });
   }

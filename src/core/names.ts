@@ -3,6 +3,12 @@ import { ModelVaultError } from './errors.ts';
 /** A model or dataset name: lower-case, starts with a letter or digit, at most 128 characters. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
+/** An alias: like a name but starting with a letter, so it never looks like a version. */
+export const ALIAS_PATTERN = /^[a-z][a-z0-9._-]{0,127}$/;
+
+/** A tag key: letters, digits, ".", "_", "/" or "-", at most 64 characters. */
+export const TAG_KEY_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,63}$/;
+
 /** Lifecycle stages, in their natural order. */
 export const STAGES = ['development', 'validation', 'staging', 'production', 'archived'] as const;
 /** One lifecycle stage. */
@@ -49,7 +55,7 @@ export function assertAlias(alias: string): string {
 
 /** Tags are short key=value labels; keys follow the name rule, values are printable and short. */
 export function assertTag(key: string, value: string): void {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,63}$/.test(key)) {
+  if (!TAG_KEY_PATTERN.test(key)) {
     throw new ModelVaultError('invalid_input', `tag key ${JSON.stringify(key)} is not valid`, { tag: key, hint: 'use 1-64 characters of letters, digits, ".", "_", "/" or "-"' });
   }
   // eslint-disable-next-line no-control-regex

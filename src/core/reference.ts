@@ -1,6 +1,9 @@
 import { ModelVaultError } from './errors.ts';
-import { assertName, isStage, type Stage } from './names.ts';
+import { ALIAS_PATTERN, assertName, isStage, type Stage } from './names.ts';
 import { isVersion } from './version.ts';
+
+/** What may follow `@` in a reference: a version, a stage, an alias or `latest` (checked further by parseReference). */
+export const SELECTOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /** A parsed reference to a model version. */
 export type Reference =
@@ -26,7 +29,7 @@ export function parseReference(ref: string): Reference {
   if (isStage(selector)) return { name, kind: 'stage', stage: selector };
   const v = selector.startsWith('v') && isVersion(selector.slice(1)) ? selector.slice(1) : selector;
   if (isVersion(v)) return { name, kind: 'version', version: v };
-  if (/^[a-z][a-z0-9._-]{0,127}$/.test(selector)) return { name, kind: 'alias', alias: selector };
+  if (ALIAS_PATTERN.test(selector)) return { name, kind: 'alias', alias: selector };
   throw new ModelVaultError('invalid_reference', `reference ${JSON.stringify(ref)}: ${JSON.stringify(selector)} is neither a version, a stage nor an alias`, {
     reference: ref,
     hint: 'use NAME@1.2.0, NAME@production, NAME@champion or NAME@latest',

@@ -1,6 +1,9 @@
 import semver from 'semver';
 import { ModelVaultError } from './errors.ts';
 
+/** The shape of a version as written in a path: `MAJOR.MINOR.PATCH` with an optional leading "v" and suffix (assertVersion decides). */
+export const VERSION_TEXT_PATTERN = /^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$/;
+
 /** Throws `invalid_version` unless `v` is a strict semver `MAJOR.MINOR.PATCH[-pre]` (no leading "v", no `+build`: it would name two versions of equal precedence). */
 export function assertVersion(v: string): string {
   if (typeof v !== 'string' || v.length > 128 || semver.valid(v) !== v) {

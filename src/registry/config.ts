@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { SHA256_HEX_PATTERN } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { isStage, type Stage } from '../core/names.ts';
 
@@ -175,7 +176,7 @@ function parseSigning(value: unknown, file: string): SigningConfig {
   }
   const out: SigningConfig = { requireSignature: stages as Stage[] };
   if (s.trusted_keys !== undefined && s.trusted_keys !== null) {
-    if (!Array.isArray(s.trusted_keys) || !s.trusted_keys.every((x) => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x))) {
+    if (!Array.isArray(s.trusted_keys) || !s.trusted_keys.every((x) => typeof x === 'string' && SHA256_HEX_PATTERN.test(x))) {
       throw new ModelVaultError('invalid_input', `${file}: signing.trusted_keys must be a list of key ids (64 lower-case hex digits, see \`modelvault keys list\`)`, { path: file, field: 'signing.trusted_keys' });
     }
     out.trustedKeys = s.trusted_keys as string[];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.ts';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
 import type { RegistryScope } from './context.ts';
 import { appendEvents } from './events.ts';
 import { evidenceOf, now, resolveRow, type Trx } from './queries.ts';
@@ -11,10 +12,10 @@ import type { Evidence, EvidenceSummary, NewEvidence } from './types.ts';
 export async function insertEvidence(trx: Trx, versionId: number, items: NewEvidence[], t: string): Promise<EvidenceSummary[]> {
   const out: EvidenceSummary[] = [];
   for (const item of items) {
-    if (typeof item.kind !== 'string' || !/^[a-z][a-z0-9_.-]{0,63}$/.test(item.kind)) {
+    if (typeof item.kind !== 'string' || !EVIDENCE_KIND_PATTERN.test(item.kind)) {
       throw new ModelVaultError('invalid_input', `evidence kind ${JSON.stringify(item.kind)} is not valid`, { field: 'kind', hint: 'use a short lower-case word such as signature or scan' });
     }
-    if (item.keyId !== undefined && item.keyId !== null && (typeof item.keyId !== 'string' || !/^[0-9a-f]{8,128}$/.test(item.keyId))) {
+    if (item.keyId !== undefined && item.keyId !== null && (typeof item.keyId !== 'string' || !EVIDENCE_KEY_ID_PATTERN.test(item.keyId))) {
       throw new ModelVaultError('invalid_input', 'evidence keyId must be a hexadecimal key id', { field: 'keyId' });
     }
     const body = canonicalJson(item.body ?? null);
@@ -30,7 +31,7 @@ export async function insertEvidence(trx: Trx, versionId: number, items: NewEvid
   return out;
 }
 
-/** Attaches one piece of evidence to a version and logs it. */
+/** Attaches one piece of evidence of any kind to a version and logs it (callers decide which kinds a client may send). */
 export async function addEvidence(s: RegistryScope, ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
   return s.db.transaction().execute(async (trx) => {
     const { model, row } = await resolveRow(trx, ref);

@@ -7,6 +7,7 @@ export { appendEvents, readEvents } from './events.ts';
 export type { NewEvent } from './events.ts';
 export { lineageToDot, lineageToMermaid, lineageToText } from './lineage-render.ts';
 export { ReadCache } from './read-cache.ts';
+export * as registrySchemas from './schemas.ts';
 export { RegistryService } from './service.ts';
 export { versionSortKey } from './sort-key.ts';
 export { listModelFiles, pullVersion, pushFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';
@@ -20,6 +21,8 @@ export type {
   LineageGraph,
   LineageNode,
   ManifestEntry,
+  ManifestEntryInput,
+  MeasuringRegistryApi,
   ModelDetail,
   ModelFilter,
   ModelSummary,
@@ -37,6 +40,8 @@ export type {
   Target,
   VersionDetail,
   VersionFilter,
+  VersionKey,
+  VersionKeySelector,
   VersionSummary,
 } from './types.ts';
 export { VersionSnapshot } from './version-snapshot.ts';

@@ -1,3 +1,4 @@
+import { assertClientEvidenceKind } from '../core/evidence.ts';
 import type { Stage } from '../core/names.ts';
 import type { RegistryContext, RegistryScope } from './context.ts';
 import { addEvidence, listEvidence } from './evidence.ts';
@@ -19,7 +20,7 @@ import type {
   Page,
   RegisterResult,
   RegisterVersionInput,
-  RegistryApi,
+  MeasuringRegistryApi,
   RegistryEvent,
   StageChange,
   StageResult,
@@ -34,7 +35,7 @@ import type { VersionSnapshot } from './version-snapshot.ts';
 import { getVersionSnapshot, listVersions, versionKeys } from './versions.ts';
 
 /** The registry's operations over its database and blob store, acting as `actor`. */
-export class RegistryService implements RegistryApi {
+export class RegistryService implements MeasuringRegistryApi {
   private readonly scope: RegistryScope;
 
   constructor(
@@ -122,7 +123,14 @@ export class RegistryService implements RegistryApi {
     return readEvents(this.scope.db, filter);
   }
 
-  addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
+  /** Attaches evidence a client sends; kinds the registry measures itself (scan reports) are refused. */
+  async addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
+    assertClientEvidenceKind(evidence.kind, ref);
+    return addEvidence(this.scope, ref, evidence);
+  }
+
+  /** Records evidence of any kind, including what the registry measured itself (its scanner's report). */
+  recordMeasuredEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
     return addEvidence(this.scope, ref, evidence);
   }
 

@@ -5,37 +5,19 @@ import type { Digest } from '../core/digest.ts';
 import type { LineageEdge } from '../core/lineage.ts';
 import type { ManifestEntry } from '../core/manifest.ts';
 import type { Stage } from '../core/names.ts';
+import type { Static } from '../core/schema.ts';
+
+import type * as S from './schemas.ts';
 
 export type { LineageEdge, ManifestEntry };
-
+/** One file of a version to register (the format may be left to the registry). */
+export type ManifestEntryInput = Static<typeof S.ManifestEntryInput>;
 /** One stage transition. */
-export interface StageChange {
-  version: string;
-  from: Stage | null;
-  to: Stage;
-  actor: string;
-  reason: string | null;
-  at: string;
-}
-
+export type StageChange = Static<typeof S.StageChange>;
 /** A model as listed. */
-export interface ModelSummary {
-  name: string;
-  description: string | null;
-  owner: string | null;
-  tags: Record<string, string>;
-  versionCount: number;
-  latestVersion: string | null;
-  productionVersion: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type ModelSummary = Static<typeof S.ModelSummary>;
 /** A model with its aliases and stage holders. */
-export interface ModelDetail extends ModelSummary {
-  aliases: Record<string, string>;
-  stages: Partial<Record<Stage, string[]>>;
-}
+export type ModelDetail = Static<typeof S.ModelDetail>;
 
 /** A version's database id with its name, version and stage: what a capability keying rows by version reads. */
 export interface VersionKey {
@@ -49,138 +31,40 @@ export interface VersionKey {
 export type VersionKeySelector = { model: string; versions?: readonly string[] } | { ids: readonly number[] };
 
 /** A version as listed. */
-export interface VersionSummary {
-  name: string;
-  version: string;
-  stage: Stage;
-  manifestDigest: Digest;
-  framework: string | null;
-  description: string | null;
-  totalSize: number;
-  fileCount: number;
-  tags: Record<string, string>;
-  aliases: string[];
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type VersionSummary = Static<typeof S.VersionSummary>;
 /** What a version carries to be trusted: a signature, a scan report, a gate result, an approval. */
-export interface EvidenceSummary {
-  id: number;
-  kind: string;
-  /** sha256 of the canonical JSON of the body. */
-  digest: Digest;
-  /** The signing key's id, for signatures. */
-  keyId: string | null;
-  createdAt: string;
-}
-
+export type EvidenceSummary = Static<typeof S.EvidenceSummary>;
 /** A piece of evidence with its body. */
-export interface Evidence extends EvidenceSummary {
-  body: unknown;
-}
-
+export type Evidence = Static<typeof S.Evidence>;
 /** Evidence to attach to a version. */
-export interface NewEvidence {
-  kind: string;
-  keyId?: string | null;
-  body: unknown;
-}
-
+export type NewEvidence = Static<typeof S.NewEvidence>;
 /** A version with everything it carries. */
-export interface VersionDetail extends VersionSummary {
-  files: ManifestEntry[];
-  metadata: Record<string, unknown>;
-  modelCard: string | null;
-  lineage: LineageEdge[];
-  history: StageChange[];
-  evidence: EvidenceSummary[];
-}
+export type VersionDetail = Static<typeof S.VersionDetail>;
 
-/** A page of results and the cursor for the next one. */
+/** A page of results and the cursor for the next one (the schema is `pageOf`). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
 /** Filters for `models list`. */
-export interface ModelFilter {
-  prefix?: string;
-  tag?: string;
-  limit?: number;
-  cursor?: string;
-}
-
+export type ModelFilter = Static<typeof S.ModelFilter>;
 /** Filters for `versions list`. */
-export interface VersionFilter {
-  stage?: Stage;
-  tag?: string;
-  framework?: string;
-  since?: string;
-  limit?: number;
-  cursor?: string;
-}
-
+export type VersionFilter = Static<typeof S.VersionFilter>;
 /** What a client sends to register a version (its blobs must already be stored). */
-export interface RegisterVersionInput {
-  metadata: Record<string, unknown>;
-  modelCard?: string | null;
-  files: ManifestEntry[];
-}
-
+export type RegisterVersionInput = Static<typeof S.RegisterVersionInput>;
 /** Outcome of registering a version. */
-export interface RegisterResult {
-  name: string;
-  version: string;
-  manifestDigest: Digest;
-  stage: Stage;
-  /** False when the identical version already existed (a no-op). */
-  created: boolean;
-}
-
+export type RegisterResult = Static<typeof S.RegisterResult>;
 /** Outcome of a stage transition. */
-export interface StageResult {
-  name: string;
-  version: string;
-  from: Stage;
-  to: Stage;
-  /** The version that left the stage to make room, if any. */
-  displaced?: { version: string; to: Stage };
-}
-
+export type StageResult = Static<typeof S.StageResult>;
 /** One audit event. */
-export interface RegistryEvent {
-  id: number;
-  time: string;
-  actor: string;
-  action: string;
-  subject: string;
-  payload: Record<string, unknown>;
-}
-
+export type RegistryEvent = Static<typeof S.RegistryEvent>;
 /** Filters for the event log. */
-export interface EventFilter {
-  subject?: string;
-  model?: string;
-  since?: string;
-  afterId?: number;
-  limit?: number;
-}
-
+export type EventFilter = Static<typeof S.EventFilter>;
 /** A node of the lineage graph. */
-export interface LineageNode {
-  id: string;
-  kind: 'model_version' | 'dataset' | 'run' | 'source';
-  label: string;
-}
-
+export type LineageNode = Static<typeof S.LineageNode>;
 /** Ancestors and descendants of a version. */
-export interface LineageGraph {
-  root: string;
-  nodes: LineageNode[];
-  edges: { from: string; to: string; kind: LineageEdge['kind'] }[];
-}
+export type LineageGraph = Static<typeof S.LineageGraph>;
 
 /** Target of tags and descriptions: a model, or one of its versions. */
 export interface Target {
@@ -224,6 +108,12 @@ export interface RegistryApi {
   addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary>;
   /** The evidence a version carries, optionally of one kind, with bodies. */
   listEvidence(ref: string, kind?: string): Promise<Evidence[]>;
+}
+
+/** The registry as its own capabilities see it: they may also record evidence they measured (a scan report). */
+export interface MeasuringRegistryApi extends RegistryApi {
+  /** Records evidence of any kind; `addEvidence` refuses the kinds only the registry measures. */
+  recordMeasuredEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary>;
 }
 
 /** A version about to be registered, as hooks see it. */

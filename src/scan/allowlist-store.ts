@@ -1,16 +1,13 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvents } from '../audit/index.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import type { Static } from '../core/schema.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { defaultPolicy, extendAllowlist, type ScanPolicy } from './policy.ts';
+import type { AllowlistEntry as AllowlistEntrySchema } from './schemas.ts';
 
 /** A reviewed global this registry allows on top of the built-in allowlist. */
-export interface AllowlistEntry {
-  name: string;
-  reason: string;
-  reviewer: string;
-  createdAt: string;
-}
+export type AllowlistEntry = Static<typeof AllowlistEntrySchema>;
 
 /** The scan policy of a registry: the built-in lists plus its reviewed extensions. */
 export interface RegistryScanPolicy {

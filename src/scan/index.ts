@@ -1,6 +1,6 @@
 export { scanFile, scanPaths, scanStoredFile, type ScanOptions } from './scan-paths.ts';
 export { formatScanJson, formatScanSarif, formatScanText, scanExitCode } from './report-format.ts';
-export { classifyGlobal, defaultPolicy, extendAllowlist, type AllowEntry, type AllowlistExtension, type GlobalVerdict, type ScanPolicy } from './policy.ts';
+export { classifyGlobal, defaultPolicy, extendAllowlist, GLOBAL_NAME_PATTERN, type AllowEntry, type AllowlistExtension, type GlobalVerdict, type ScanPolicy } from './policy.ts';
 export { DEFAULT_LIMITS, type FileScanReport, type Finding, type ScanLimits, type ScanReport, type Severity, type Verdict } from './types.ts';
 export { policyWith, readAllowlist, registryScanPolicy, type AllowlistEntry, type RegistryScanPolicy } from './allowlist-store.ts';
 export { latestScanReport, scanHooks, type ScanHookDeps } from './registry-hooks.ts';

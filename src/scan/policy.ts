@@ -42,7 +42,8 @@ export const defaultPolicy: ScanPolicy = Object.freeze({
   extensions: Object.freeze([]) as readonly AllowlistExtension[],
 });
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+/** A Python global as pickles name it: a dotted `module.name`. */
+export const GLOBAL_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 
 /** Returns a new policy that also allows `entries`, refusing names known to run code. */
 export function extendAllowlist(
@@ -56,7 +57,7 @@ export function extendAllowlist(
   const allow = new Map(base.allow);
   const names: string[] = [];
   for (const [name, entry] of Object.entries(entries)) {
-    if (!NAME_RE.test(name)) {
+    if (!GLOBAL_NAME_PATTERN.test(name)) {
       throw new ModelVaultError('invalid_input', `allowlist extension: "${name}" is not a dotted module.name`, { field: name, hint: 'use the form package.module.Name' });
     }
     if (typeof entry?.reason !== 'string' || !entry.reason.trim()) {

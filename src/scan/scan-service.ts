@@ -1,20 +1,15 @@
 import { ModelVaultError } from '../core/errors.ts';
-import type { RegistryApi } from '../registry/index.ts';
+import type { Static } from '../core/schema.ts';
+import type { MeasuringRegistryApi } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { addAllowlistEntry, readAllowlist, registryScanPolicy, removeAllowlistEntry, type AllowlistEntry } from './allowlist-store.ts';
 import { latestScanReport } from './registry-hooks.ts';
-import { scanManifest, SCAN_EVIDENCE_KIND, type ScanEvidenceBody } from './version-scan.ts';
+import type { VersionScan as VersionScanSchema } from './schemas.ts';
+import { scanManifest, SCAN_EVIDENCE_KIND } from './version-scan.ts';
 
 /** The stored scan report of one version. */
-export interface VersionScan {
-  name: string;
-  version: string;
-  manifestDigest: string;
-  /** True when the report was just made from the stored blobs and recorded as new evidence. */
-  rescanned: boolean;
-  report: ScanEvidenceBody;
-}
+export type VersionScan = Static<typeof VersionScanSchema>;
 
 /** Scanning operations on a registry, the same in embedded and remote mode. */
 export interface ScanApi {
@@ -32,7 +27,7 @@ export interface ScanApi {
 
 /** The scanning service over a local registry, acting as one user. */
 export class ScanService implements ScanApi {
-  constructor(private readonly deps: { metadata: MetadataDb; blobs: BlobStore; registry: RegistryApi }, private readonly actor: string) {}
+  constructor(private readonly deps: { metadata: MetadataDb; blobs: BlobStore; registry: MeasuringRegistryApi }, private readonly actor: string) {}
 
   async versionScan(ref: string): Promise<VersionScan> {
     const v = await this.deps.registry.getVersion(ref);
@@ -48,7 +43,7 @@ export class ScanService implements ScanApi {
     const v = await this.deps.registry.getVersion(ref);
     const ref2 = `${v.name}@${v.version}`;
     const report = await scanManifest(this.deps.blobs, v.files, v.manifestDigest, await registryScanPolicy(this.deps.metadata.db), { reverify: true });
-    await this.deps.registry.addEvidence(ref2, { kind: SCAN_EVIDENCE_KIND, body: report });
+    await this.deps.registry.recordMeasuredEvidence(ref2, { kind: SCAN_EVIDENCE_KIND, body: report });
     return { name: v.name, version: v.version, manifestDigest: v.manifestDigest, rescanned: true, report };
   }
 

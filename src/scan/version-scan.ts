@@ -12,8 +12,7 @@ import type { ScanPolicy } from './policy.ts';
 import { scanStoredFile } from './scan-paths.ts';
 import { worseVerdict, type FileScanReport, type Finding, type ScanReport, type Verdict } from './types.ts';
 
-/** Evidence kind of a scan report stored with a version. */
-export const SCAN_EVIDENCE_KIND = 'scan';
+export { SCAN_EVIDENCE_KIND } from '../core/evidence.ts';
 
 /** Findings kept per file in stored evidence; the verdict always counts all of them. */
 const MAX_STORED_FINDINGS = 200;

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AppContext } from '../app.ts';
-import { ERROR_CODES, ModelVaultError } from '../core/errors.ts';
+import { ModelVaultError } from '../core/errors.ts';
 import { createMetrics, recordResponses } from './metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
-import { PROBLEM_BASE, sendProblem } from './problem.ts';
-import type { RouteSpec } from './route-spec.ts';
+import { problemOf, sendProblem } from './problem.ts';
+import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -17,7 +17,6 @@ import { operationsRoutes } from './routes/operations.ts';
 import { scanRoutes } from './routes/scan.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { versionRoutes } from './routes/versions.ts';
-import { JSON_BODY_LIMIT } from './schemas.ts';
 import { validatorCompiler } from './validator.ts';
 
 export type { OpenApiDocument } from './openapi.ts';
@@ -58,10 +57,10 @@ function toFastify(route: RouteSpec): RouteOptions {
 /** Answers requests Node's HTTP parser rejects (malformed headers, oversized heads) with a problem too. */
 function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const info = ERROR_CODES.invalid_input;
-  const body = JSON.stringify({ type: `${PROBLEM_BASE}invalid_input`, title: info.title, status: info.status, detail: 'the request is not valid HTTP', code: 'invalid_input' });
+  const problem = problemOf(new ModelVaultError('invalid_input', 'the request is not valid HTTP', { hint: 'send a well-formed HTTP/1.1 request' }));
+  const body = JSON.stringify(problem);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${problem.status} Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }

@@ -1,9 +1,61 @@
 import { ERROR_CODES } from '../core/errors.ts';
-import type { RouteSpec } from './route-spec.ts';
-import { NAMED_SCHEMAS, type JsonSchema } from './schemas.ts';
+import { registrySchemas as registry } from '../registry/index.ts';
+import * as scan from '../scan/schemas.ts';
+import { Problem } from './problem.ts';
+import type { JsonSchema, RouteSpec } from './route-spec.ts';
+import * as blobs from './schemas/blobs.ts';
+import * as integrity from './schemas/integrity.ts';
+import { Health } from './schemas/operations.ts';
+import * as registryHttp from './schemas/registry.ts';
+import * as scanHttp from './schemas/scan.ts';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Record<string, unknown>;
+
+/** Schemas the OpenAPI document names under `components.schemas` instead of repeating them inline. */
+const NAMED_SCHEMAS: Record<string, JsonSchema> = {
+  Problem,
+  // A manifest entry as clients write it; the registry's own answers always carry the format.
+  ManifestEntry: registry.ManifestEntryInput,
+  StoredManifestEntry: registry.ManifestEntry,
+  ModelSummary: registry.ModelSummary,
+  ModelDetail: registry.ModelDetail,
+  VersionSummary: registry.VersionSummary,
+  VersionDetail: registry.VersionDetail,
+  StageChange: registry.StageChange,
+  LineageEdge: registry.LineageEdge,
+  EvidenceSummary: registry.EvidenceSummary,
+  Evidence: registry.Evidence,
+  NewEvidence: registry.NewEvidence,
+  RegisterVersionInput: registry.RegisterVersionInput,
+  RegisterResult: registry.RegisterResult,
+  StageResult: registry.StageResult,
+  RegistryEvent: registry.RegistryEvent,
+  LineageGraph: registry.LineageGraph,
+  ModelPage: registryHttp.ModelPage,
+  VersionPage: registryHttp.VersionPage,
+  EventPage: registryHttp.EventPage,
+  StageHistory: registryHttp.StageHistory,
+  DescriptionBody: registryHttp.DescriptionBody,
+  TagsBody: registryHttp.TagsBody,
+  TagKeysBody: registryHttp.TagKeysBody,
+  StageBody: registryHttp.StageBody,
+  RollbackBody: registryHttp.RollbackBody,
+  AliasBody: registryHttp.AliasBody,
+  MissingBlobsBody: blobs.MissingBlobsBody,
+  MissingBlobs: blobs.MissingBlobs,
+  PutBlobResult: blobs.PutBlobResult,
+  UploadState: blobs.UploadState,
+  Health,
+  VersionScanResult: scan.VersionScan,
+  ScanAllowlistEntry: scan.AllowlistEntry,
+  ScanAllowlist: scanHttp.ScanAllowlist,
+  ScanAllowBody: scanHttp.ScanAllowBody,
+  TrustedKey: integrity.TrustedKey,
+  AuditEntry: integrity.AuditEntry,
+  Checkpoint: integrity.Checkpoint,
+  Anchor: integrity.Anchor,
+};
 
 const REFS = new Map<unknown, string>(Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [schema, `#/components/schemas/${name}`]));
 

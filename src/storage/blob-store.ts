@@ -1,24 +1,22 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../core/digest.ts';
+import { Closed, Count, Matching, Type, type Static } from '../core/schema.ts';
 
 /** Progress callback: bytes done so far. */
 export type ProgressFn = (bytesDone: number) => void;
 
-/** Result of storing a blob. */
-export interface PutResult {
-  digest: Digest;
-  size: number;
-  /** False when the blob was already present and nothing new was stored. */
-  created: boolean;
-}
+/** An upload id (a UUID). */
+export const UPLOAD_ID_PATTERN = /^[0-9a-f-]{36}$/;
 
+/** Result of storing a blob; `created` is false when the blob was already present and nothing new was stored. */
+export const PutResult = Closed({ digest: Type.Unsafe<Digest>(Type.String()), size: Count, created: Type.Boolean() });
+/** Result of storing a blob. */
+export type PutResult = Static<typeof PutResult>;
+
+/** State of a resumable upload; `offset` is the bytes received so far, where the next append must start. */
+export const UploadSession = Closed({ id: Matching(UPLOAD_ID_PATTERN, 36), offset: Count, createdAt: Type.String() });
 /** State of a resumable upload. */
-export interface UploadSession {
-  id: string;
-  /** Bytes received so far; the next append must start here. */
-  offset: number;
-  createdAt: string;
-}
+export type UploadSession = Static<typeof UploadSession>;
 
 /** A byte range, inclusive of both ends (as in HTTP Range). */
 export interface ByteRange {

@@ -6,10 +6,9 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestHex, isDigest, parseDigest, type Digest } from '../core/digest.ts';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
-import type { BlobStore, ByteRange, ProgressFn, PutResult, UploadSession } from './blob-store.ts';
+import { UPLOAD_ID_PATTERN, type BlobStore, type ByteRange, type ProgressFn, type PutResult, type UploadSession } from './blob-store.ts';
 import { hashFiles } from './hash-pool.ts';
 
-const UPLOAD_ID = /^[0-9a-f-]{36}$/;
 /** Network bodies arrive in 64 KiB pieces; buffering a few MiB lets the file stream write them in large batches. */
 const WRITE_BUFFER = 4 << 20;
 
@@ -84,7 +83,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private uploadDir(id: string): string {
-    if (!UPLOAD_ID.test(id)) throw new ModelVaultError('not_found', `upload ${JSON.stringify(id)} does not exist`, { upload: id });
+    if (!UPLOAD_ID_PATTERN.test(id)) throw new ModelVaultError('not_found', `upload ${JSON.stringify(id)} does not exist`, { upload: id });
     return join(this.root, 'uploads', id);
   }
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { call, sha256, startTestServer, type TestServer } from './harness.ts';
+import { call, rawRequest, sha256, startTestServer, type TestServer } from './harness.ts';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -14,18 +13,6 @@ function assertProblem(res: { status: number; type: string; body: any }, status:
   assert.equal(typeof res.body.title, 'string');
   assert.equal(typeof res.body.detail, 'string');
   assert.equal(res.body.stack, undefined);
-}
-
-/** Sends raw bytes over TCP and returns what came back. */
-function rawRequest(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1', () => sock.write(text));
-    let out = '';
-    sock.on('data', (d) => (out += d.toString('latin1')));
-    sock.on('end', () => resolve(out));
-    sock.on('close', () => resolve(out));
-    sock.on('error', reject);
-  });
 }
 
 describe('errors as problem+json', () => {

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { SHA256_HEX_PATTERN } from '../../core/digest.ts';
 import { ModelVaultError } from '../../core/errors.ts';
 import type { Database } from '../../storage/db/schema.ts';
 import { appendAuditEvents } from '../../audit/index.ts';
@@ -32,7 +33,6 @@ export interface TrustResult {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
-const KEY_ID = /^[0-9a-f]{64}$/;
 const MAX_PEM = 64 * 1024;
 
 /** Parses PEM text into what the registry stores: kind, key id and a normalised PEM. Private keys are refused. */
@@ -84,7 +84,7 @@ export async function trustKey(db: Kysely<Database>, input: TrustKeyInput, actor
 
 /** Removes a trusted key (logged as `key.untrust`); an unknown key id is `not_found`. */
 export async function untrustKey(db: Kysely<Database>, keyId: string, actor: string): Promise<TrustedKey> {
-  if (!KEY_ID.test(keyId)) throw new ModelVaultError('invalid_input', `key id ${JSON.stringify(keyId)} is not 64 lower-case hex digits`, { field: 'keyId', hint: 'copy the id from `modelvault keys list`' });
+  if (!SHA256_HEX_PATTERN.test(keyId)) throw new ModelVaultError('invalid_input', `key id ${JSON.stringify(keyId)} is not 64 lower-case hex digits`, { field: 'keyId', hint: 'copy the id from `modelvault keys list`' });
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('trusted_keys').selectAll().where('key_id', '=', keyId).executeTakeFirst();
     if (!existing) throw new ModelVaultError('not_found', `key ${keyId} is not trusted by this registry`, { keyId, hint: 'see `modelvault keys list`' });

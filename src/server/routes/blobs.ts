@@ -6,10 +6,8 @@ import { parseDigest, type Digest } from '../../core/digest.ts';
 import { ModelVaultError } from '../../core/errors.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { parseByteRange } from '../byte-range.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { DigestParams, JSON_BODY_LIMIT, MissingBlobs, MissingBlobsBody, PutBlobResult } from '../schemas.ts';
-
-type DigestP = { digest: string };
+import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
+import { DigestParams, MissingBlobs, MissingBlobsBody, PutBlobResult } from '../schemas/blobs.ts';
 
 /** The raw request body of a streaming route (an empty stream when the request had none). */
 export function rawBody(request: FastifyRequest): Readable {
@@ -64,7 +62,7 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
   };
   const blobHeaders = { 'Content-Length': 'size in bytes', ETag: 'the digest', 'Accept-Ranges': 'bytes' };
   return [
-    {
+    route({
       method: 'HEAD',
       url: '/api/v1/blobs/:digest',
       operationId: 'statBlob',
@@ -73,12 +71,12 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
       params: DigestParams,
       responses: { 200: { description: 'the blob is stored', headers: blobHeaders } },
       handler: async (req, reply) => {
-        const digest = parseDigest((req.params as DigestP).digest);
+        const digest = parseDigest(req.params.digest);
         const size = await sizeOf(digest);
         return reply.code(200).headers({ 'content-length': size, etag: `"${digest}"`, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' }).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/blobs/:digest',
       operationId: 'getBlob',
@@ -90,7 +88,7 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
         206: { description: 'the requested range', contentType: 'application/octet-stream', headers: { ...blobHeaders, 'Content-Range': 'bytes START-END/SIZE' } },
       },
       handler: async (req, reply) => {
-        const digest = parseDigest((req.params as DigestP).digest);
+        const digest = parseDigest(req.params.digest);
         const size = await sizeOf(digest);
         const range = parseByteRange(req.headers.range, size);
         reply.headers({ etag: `"${digest}"`, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
@@ -110,8 +108,8 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
         });
         return reply.code(200).header('content-length', size).send(out);
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/blobs/:digest',
       operationId: 'putBlob',
@@ -124,13 +122,13 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
         200: { description: 'already stored', schema: PutBlobResult },
       },
       handler: async (req, reply) => {
-        const digest = parseDigest((req.params as DigestP).digest);
+        const digest = parseDigest(req.params.digest);
         const size = declaredLength(req);
         const result = await app.blobs.put(rawBody(req), size === undefined ? { digest } : { digest, size });
         return reply.code(result.created ? 201 : 200).send(result);
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/v1/blobs/missing',
       operationId: 'missingBlobs',
@@ -139,7 +137,7 @@ export function blobRoutes(app: AppContext): RouteSpec[] {
       body: MissingBlobsBody,
       bodyLimit: JSON_BODY_LIMIT * 10,
       responses: { 200: { description: 'the missing digests, in request order', schema: MissingBlobs } },
-      handler: async (req) => ({ missing: await missingBlobs(app.blobs, (req.body as { digests: string[] }).digests) }),
-    },
+      handler: async (req) => ({ missing: await missingBlobs(app.blobs, req.body.digests) }),
+    }),
   ];
 }

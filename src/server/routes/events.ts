@@ -1,14 +1,12 @@
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../actor.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { EventPage, EventQuery } from '../schemas.ts';
-
-type EventQ = { model?: string; subject?: string; since?: string; after?: number; limit?: number };
+import { route, type RouteSpec } from '../route-spec.ts';
+import { EventPage, EventQuery } from '../schemas/registry.ts';
 
 /** The audit event log. */
 export function eventRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/v1/events',
       operationId: 'events',
@@ -17,9 +15,9 @@ export function eventRoutes(app: AppContext): RouteSpec[] {
       querystring: EventQuery,
       responses: { 200: { description: 'a page of events', schema: EventPage } },
       handler: async (req) => {
-        const { after, ...rest } = req.query as EventQ;
+        const { after, ...rest } = req.query;
         return app.registry(actorOf(req)).events({ ...rest, ...(after === undefined ? {} : { afterId: after }) });
       },
-    },
+    }),
   ];
 }

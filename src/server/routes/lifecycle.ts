@@ -1,16 +1,15 @@
 import type { AppContext } from '../../app.ts';
-import type { Stage } from '../../core/names.ts';
 import { actorOf } from '../actor.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { AliasBody, AliasParams, JSON_BODY_LIMIT, NameParams, RollbackBody, SelectorParams, StageBody, StageHistory, StageResult } from '../schemas.ts';
+import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
+import { registrySchemas } from '../../registry/index.ts';
+import { AliasBody, AliasParams, NameParams, RollbackBody, SelectorParams, StageBody, StageHistory } from '../schemas/registry.ts';
 
-type NameP = { name: string };
-type AliasP = { name: string; alias: string };
+const { StageResult } = registrySchemas;
 
 /** Stage transitions, rollback, stage history and aliases. */
 export function lifecycleRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/v1/models/:name/versions/:selector/stage',
       operationId: 'setStage',
@@ -21,12 +20,12 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 200: { description: 'the transition made', schema: StageResult } },
       handler: async (req) => {
-        const { name, selector } = req.params as { name: string; selector: string };
-        const { stage, reason } = req.body as { stage: Stage; reason?: string };
+        const { name, selector } = req.params;
+        const { stage, reason } = req.body;
         return app.registry(actorOf(req)).setStage(`${name}@${selector}`, stage, reason);
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/v1/models/:name/rollback',
       operationId: 'rollback',
@@ -37,11 +36,11 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 200: { description: 'the transition made', schema: StageResult } },
       handler: async (req) => {
-        const { stage, reason } = req.body as { stage?: Stage; reason?: string };
-        return app.registry(actorOf(req)).rollback((req.params as NameP).name, stage, reason);
+        const { stage, reason } = req.body;
+        return app.registry(actorOf(req)).rollback(req.params.name, stage, reason);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/history',
       operationId: 'stageHistory',
@@ -49,9 +48,9 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       tag: 'lifecycle',
       params: NameParams,
       responses: { 200: { description: 'the stage history', schema: StageHistory } },
-      handler: async (req) => ({ items: await app.registry(actorOf(req)).stageHistory((req.params as NameP).name) }),
-    },
-    {
+      handler: async (req) => ({ items: await app.registry(actorOf(req)).stageHistory(req.params.name) }),
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/models/:name/aliases/:alias',
       operationId: 'setAlias',
@@ -62,12 +61,12 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'set' } },
       handler: async (req, reply) => {
-        const { name, alias } = req.params as AliasP;
-        await app.registry(actorOf(req)).setAlias(name, alias, (req.body as { version: string }).version);
+        const { name, alias } = req.params;
+        await app.registry(actorOf(req)).setAlias(name, alias, req.body.version);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/models/:name/aliases/:alias',
       operationId: 'removeAlias',
@@ -76,10 +75,10 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       params: AliasParams,
       responses: { 204: { description: 'removed' } },
       handler: async (req, reply) => {
-        const { name, alias } = req.params as AliasP;
+        const { name, alias } = req.params;
         await app.registry(actorOf(req)).removeAlias(name, alias);
         return reply.code(204).send();
       },
-    },
+    }),
   ];
 }

@@ -1,25 +1,25 @@
 import type { AppContext } from '../../app.ts';
-import type { ModelFilter } from '../../registry/index.ts';
 import { actorOf } from '../actor.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { DescriptionBody, JSON_BODY_LIMIT, ModelDetail, ModelPage, ModelQuery, NameParams, TagKeysBody, TagsBody } from '../schemas.ts';
+import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
+import { registrySchemas } from '../../registry/index.ts';
+import { DescriptionBody, ModelPage, NameParams, TagKeysBody, TagsBody } from '../schemas/registry.ts';
 
-type NameP = { name: string };
+const { ModelDetail, ModelFilter } = registrySchemas;
 
 /** Listing models, reading one, and editing its description and tags. */
 export function modelRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/v1/models',
       operationId: 'listModels',
       summary: 'List models',
       tag: 'models',
-      querystring: ModelQuery,
+      querystring: ModelFilter,
       responses: { 200: { description: 'a page of models', schema: ModelPage } },
-      handler: async (req) => app.registry(actorOf(req)).listModels(req.query as ModelFilter),
-    },
-    {
+      handler: async (req) => app.registry(actorOf(req)).listModels(req.query),
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name',
       operationId: 'getModel',
@@ -27,9 +27,9 @@ export function modelRoutes(app: AppContext): RouteSpec[] {
       tag: 'models',
       params: NameParams,
       responses: { 200: { description: 'the model', schema: ModelDetail } },
-      handler: async (req) => app.registry(actorOf(req)).getModel((req.params as NameP).name),
-    },
-    {
+      handler: async (req) => app.registry(actorOf(req)).getModel(req.params.name),
+    }),
+    route({
       method: 'PATCH',
       url: '/api/v1/models/:name',
       operationId: 'setModelDescription',
@@ -40,11 +40,11 @@ export function modelRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'updated' } },
       handler: async (req, reply) => {
-        await app.registry(actorOf(req)).setDescription({ name: (req.params as NameP).name }, (req.body as { description: string }).description);
+        await app.registry(actorOf(req)).setDescription({ name: req.params.name }, req.body.description);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/models/:name/tags',
       operationId: 'setModelTags',
@@ -55,11 +55,11 @@ export function modelRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'updated' } },
       handler: async (req, reply) => {
-        await app.registry(actorOf(req)).setTags({ name: (req.params as NameP).name }, (req.body as { tags: Record<string, string> }).tags);
+        await app.registry(actorOf(req)).setTags({ name: req.params.name }, req.body.tags);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/models/:name/tags',
       operationId: 'removeModelTags',
@@ -70,9 +70,9 @@ export function modelRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'removed' } },
       handler: async (req, reply) => {
-        await app.registry(actorOf(req)).removeTags({ name: (req.params as NameP).name }, (req.body as { keys: string[] }).keys);
+        await app.registry(actorOf(req)).removeTags({ name: req.params.name }, req.body.keys);
         return reply.code(204).send();
       },
-    },
+    }),
   ];
 }

@@ -1,22 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app.ts';
-import { parseReference } from '../../core/reference.ts';
 import { ModelVaultError } from '../../core/errors.ts';
-import { decodeProfile, DRIFT_METHODS, type DriftMethod, type MonitorService } from '../../monitor/index.ts';
+import { decodeProfile, type MonitorService } from '../../monitor/index.ts';
 import { actorOf } from '../actor.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import { registerMonitorMetrics } from '../monitor-metrics.ts';
-import type { RouteSpec } from '../route-spec.ts';
+import { route, type RouteSpec } from '../route-spec.ts';
+import { DriftBody, MonitorReport, ProfileQuery } from '../schemas/monitor.ts';
+import { NameParams, SelectorParams } from '../schemas/registry.ts';
 import { rawBody } from './blobs.ts';
-
-type SelP = { name: string; selector: string };
-
-const obj = (properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> => ({ type: 'object', properties, required, additionalProperties: false });
-const Params = obj({ name: { type: 'string', maxLength: 128, pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' }, selector: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]*$' } }, ['name', 'selector']);
-const NameOnly = obj({ name: { type: 'string', maxLength: 128, pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' } }, ['name']);
-const AnyJson = { type: 'object', additionalProperties: true };
-const DriftBody = obj({ window: { type: 'string', maxLength: 16, description: 'a count (10000) or a duration (30m, 1h, 7d)' }, method: { type: 'string', enum: [...DRIFT_METHODS] } });
-const ProfileQuery = obj({ source: { type: 'string', maxLength: 500, description: 'where the reference data came from' } });
 
 /** Largest observation batch body (JSON lines). */
 const OBSERVATIONS_LIMIT = 512 * (1 << 20);
@@ -39,23 +31,19 @@ async function readBody(stream: NodeJS.ReadableStream, limit: number, what: stri
 export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[] {
   registerMonitorMetrics(metrics.registry, app.monitor('anonymous'));
   const monitor = (req: FastifyRequest): MonitorService => app.monitor(actorOf(req));
-  const refOf = (p: SelP): string => {
-    const ref = `${p.name}@${p.selector}`;
-    parseReference(ref);
-    return ref;
-  };
+  const refOf = (p: { name: string; selector: string }): string => `${p.name}@${p.selector}`;
   const base = '/api/v1/models/:name/versions/:selector';
   return [
-    {
+    route({
       method: 'PUT',
       url: `${base}/profile`,
       operationId: 'putProfile',
       summary: 'Store a reference profile computed by a client (the JSON `modelvault profile` produces)',
       tag: 'monitoring',
-      params: Params,
+      params: SelectorParams,
       querystring: ProfileQuery,
       rawBody: true,
-      responses: { 200: { description: 'the stored profile', schema: AnyJson } },
+      responses: { 200: { description: 'the stored profile', schema: MonitorReport } },
       handler: async (req) => {
         const body = await readBody(rawBody(req), PROFILE_LIMIT, 'the profile');
         let reference;
@@ -64,66 +52,66 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
         } catch (err) {
           throw new ModelVaultError('invalid_input', `the profile is not JSON: ${(err as Error).message}`, {}, { cause: err });
         }
-        return monitor(req).putProfile(refOf(req.params as SelP), reference, (req.query as { source?: string }).source ?? 'upload');
+        return monitor(req).putProfile(refOf(req.params), reference, req.query.source ?? 'upload');
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: `${base}/profile`,
       operationId: 'profileFromVersion',
       summary: "Compute and store the reference profile from the version's own training or evaluation data",
       tag: 'monitoring',
-      params: Params,
-      responses: { 200: { description: 'the stored profile', schema: AnyJson } },
-      handler: async (req) => monitor(req).profileFromVersion(refOf(req.params as SelP)),
-    },
-    {
+      params: SelectorParams,
+      responses: { 200: { description: 'the stored profile', schema: MonitorReport } },
+      handler: async (req) => monitor(req).profileFromVersion(refOf(req.params)),
+    }),
+    route({
       method: 'GET',
       url: `${base}/profile`,
       operationId: 'getProfile',
       summary: 'The latest reference profile of a version (without its samples)',
       tag: 'monitoring',
-      params: Params,
-      responses: { 200: { description: 'the profile summary', schema: AnyJson } },
-      handler: async (req) => monitor(req).getProfile(refOf(req.params as SelP)),
-    },
-    {
+      params: SelectorParams,
+      responses: { 200: { description: 'the profile summary', schema: MonitorReport } },
+      handler: async (req) => monitor(req).getProfile(refOf(req.params)),
+    }),
+    route({
       method: 'POST',
       url: `${base}/observations`,
       operationId: 'observe',
       summary: 'Ingest observations: JSON lines of {features, prediction, label?, latency_ms?, timestamp?, error?}',
       tag: 'monitoring',
-      params: Params,
+      params: SelectorParams,
       rawBody: true,
-      responses: { 200: { description: 'how many were stored', schema: AnyJson } },
+      responses: { 200: { description: 'how many were stored', schema: MonitorReport } },
       handler: async (req) => {
         const body = await readBody(rawBody(req), OBSERVATIONS_LIMIT, 'the observation batch');
-        return monitor(req).observe(refOf(req.params as SelP), body.toString('utf8'));
+        return monitor(req).observe(refOf(req.params), body.toString('utf8'));
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: `${base}/drift`,
       operationId: 'drift',
       summary: 'Compare a window of observations with the reference profile, record it and evaluate the alert rules',
       tag: 'monitoring',
-      params: Params,
+      params: SelectorParams,
       body: DriftBody,
-      responses: { 200: { description: 'the drift report', schema: AnyJson } },
+      responses: { 200: { description: 'the drift report', schema: MonitorReport } },
       handler: async (req) => {
-        const b = (req.body ?? {}) as { window?: string; method?: DriftMethod };
-        return monitor(req).drift(refOf(req.params as SelP), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
+        const b = req.body ?? {};
+        return monitor(req).drift(refOf(req.params), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/health',
       operationId: 'modelHealth',
       summary: 'Accuracy trend, latency distribution, drift scores, version adoption, error rate and open alerts',
       tag: 'monitoring',
-      params: NameOnly,
-      responses: { 200: { description: 'the health report', schema: AnyJson } },
-      handler: async (req) => monitor(req).health((req.params as { name: string }).name),
-    },
+      params: NameParams,
+      responses: { 200: { description: 'the health report', schema: MonitorReport } },
+      handler: async (req) => monitor(req).health(req.params.name),
+    }),
   ];
 }

@@ -3,13 +3,13 @@ import type { AppContext } from '../../app.ts';
 import { ModelVaultError, toModelVaultError } from '../../core/errors.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import type { OpenApiDocument } from '../openapi.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { Health } from '../schemas.ts';
+import { route, type RouteSpec } from '../route-spec.ts';
+import { Health, OpenApiJson } from '../schemas/operations.ts';
 
 /** Health, readiness, metrics and the OpenAPI document. */
 export function operationsRoutes(app: AppContext, metrics: HttpMetrics, openapi: () => OpenApiDocument): RouteSpec[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/healthz',
       operationId: 'health',
@@ -17,8 +17,8 @@ export function operationsRoutes(app: AppContext, metrics: HttpMetrics, openapi:
       tag: 'operations',
       responses: { 200: { description: 'alive', schema: Health } },
       handler: async () => ({ status: 'ok' }),
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/readyz',
       operationId: 'ready',
@@ -35,8 +35,8 @@ export function operationsRoutes(app: AppContext, metrics: HttpMetrics, openapi:
         }
         return { status: 'ready' };
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/metrics',
       operationId: 'metrics',
@@ -47,15 +47,15 @@ export function operationsRoutes(app: AppContext, metrics: HttpMetrics, openapi:
         reply.type(metrics.registry.contentType);
         return metrics.registry.metrics();
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/openapi.json',
       operationId: 'openapi',
       summary: 'This OpenAPI 3.1 document',
       tag: 'operations',
-      responses: { 200: { description: 'the OpenAPI document', schema: { type: 'object', additionalProperties: true } } },
+      responses: { 200: { description: 'the OpenAPI document', schema: OpenApiJson } },
       handler: async () => openapi(),
-    },
+    }),
   ];
 }

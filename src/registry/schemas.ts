@@ -1,0 +1,168 @@
+import type { Digest } from '../core/digest.ts';
+import type { LineageEdge as CoreLineageEdge } from '../core/lineage.ts';
+import type { ManifestEntry as CoreManifestEntry } from '../core/manifest.ts';
+import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
+import { STAGES, type Stage } from '../core/names.ts';
+import {
+  AnyObject,
+  Closed,
+  Count,
+  Cursor,
+  Dictionary,
+  DigestText,
+  Limit,
+  Matching,
+  NameText,
+  Nullable,
+  StageName,
+  Str,
+  StringEnum,
+  Time,
+  Type,
+  type Static,
+  type TSchema,
+} from '../core/schema.ts';
+
+// What the registry takes and returns, declared once: the HTTP API validates and documents with these
+// schemas, and the registry's TypeScript types (types.ts) are derived from them.
+
+const Text = Type.String();
+const NullableText = Nullable(Text);
+/** A digest the registry computed (always normalised). */
+const DigestOut = Type.Unsafe<Digest>(Text);
+
+/** Kinds of lineage links. */
+export const EDGE_KINDS = ['derived_from', 'trained_on', 'evaluated_on', 'produced_by', 'source'] as const;
+/** Kinds of lineage graph nodes. */
+export const LINEAGE_NODE_KINDS = ['model_version', 'dataset', 'run', 'source'] as const;
+const EdgeKind = StringEnum(EDGE_KINDS);
+
+/** One file of a version. */
+export const ManifestEntry = Closed({ path: Str(4096), size: Count, digest: DigestText, format: Str(40) });
+/** One file of a version to register; the registry fills in a format the client leaves out. */
+export const ManifestEntryInput = Closed({ ...ManifestEntry.properties, format: Type.Optional(Str(40)) });
+
+/** A typed lineage link from a version; `target` is a reference, dataset `name@version`, run id or `repo@commit`. */
+export const LineageEdge = Closed({ kind: EdgeKind, target: Text, attrs: AnyObject });
+
+/** One stage transition. */
+export const StageChange = Closed({ version: Text, from: Type.Unsafe<Stage | null>(NullableText), to: Type.Unsafe<Stage>(Text), actor: Text, reason: NullableText, at: Text });
+
+/** A model as listed. */
+export const ModelSummary = Closed({
+  name: Text,
+  description: NullableText,
+  owner: NullableText,
+  tags: Dictionary(Text),
+  versionCount: Type.Integer(),
+  latestVersion: NullableText,
+  productionVersion: NullableText,
+  createdAt: Text,
+  updatedAt: Text,
+});
+
+/** A model with its aliases and stage holders. */
+export const ModelDetail = Closed({
+  ...ModelSummary.properties,
+  aliases: Dictionary(Text),
+  stages: Type.Unsafe<Partial<Record<Stage, string[]>>>(Dictionary(Type.Array(Text), { propertyNames: { enum: [...STAGES] } })),
+});
+
+/** A version as listed. */
+export const VersionSummary = Closed({
+  name: Text,
+  version: Text,
+  stage: StageName,
+  manifestDigest: DigestOut,
+  framework: NullableText,
+  description: NullableText,
+  totalSize: Count,
+  fileCount: Count,
+  tags: Dictionary(Text),
+  aliases: Type.Array(Text),
+  createdBy: Text,
+  createdAt: Text,
+  updatedAt: Text,
+});
+
+/** What a version carries to be trusted: a signature, a scan report, a gate result, an approval. */
+export const EvidenceSummary = Closed({
+  id: Type.Integer(),
+  kind: Text,
+  digest: Type.Unsafe<Digest>(Type.String({ description: 'sha256 of the canonical JSON of the body' })),
+  keyId: Nullable(Type.String({ description: "the signing key's id, for signatures" })),
+  createdAt: Text,
+});
+
+/** A piece of evidence with its body. */
+export const Evidence = Closed({ ...EvidenceSummary.properties, body: Type.Unknown() });
+
+/** Evidence to attach to a version. */
+export const NewEvidence = Closed({ kind: Matching(EVIDENCE_KIND_PATTERN, 64), keyId: Type.Optional(Nullable(Matching(EVIDENCE_KEY_ID_PATTERN, 128))), body: Type.Unknown() });
+
+/** A version with everything it carries. */
+export const VersionDetail = Closed({
+  ...VersionSummary.properties,
+  files: Type.Array(ManifestEntry),
+  metadata: AnyObject,
+  modelCard: NullableText,
+  lineage: Type.Array(LineageEdge),
+  history: Type.Array(StageChange),
+  evidence: Type.Array(EvidenceSummary),
+});
+
+/** What a client sends to register a version (its blobs must already be stored). */
+export const RegisterVersionInput = Closed({
+  metadata: Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, required: ['name', 'version'], properties: { name: NameText, version: Str(128) } }),
+  modelCard: Type.Optional(Nullable(Str(1_000_000))),
+  files: Type.Array(ManifestEntryInput, { minItems: 1, maxItems: 100_000 }),
+});
+
+/** Outcome of registering a version; `created` is false when the identical version already existed (a no-op). */
+export const RegisterResult = Closed({ name: Text, version: Text, manifestDigest: DigestOut, stage: StageName, created: Type.Boolean() });
+
+/** Outcome of a stage transition; `displaced` is the version that left the stage to make room, if any. */
+export const StageResult = Closed({ name: Text, version: Text, from: StageName, to: StageName, displaced: Type.Optional(Closed({ version: Text, to: StageName })) });
+
+/** One audit event. */
+export const RegistryEvent = Closed({ id: Type.Integer(), time: Text, actor: Text, action: Text, subject: Text, payload: AnyObject });
+
+/** A node of the lineage graph. */
+export const LineageNode = Closed({ id: Text, kind: StringEnum(LINEAGE_NODE_KINDS), label: Text });
+
+/** Ancestors and descendants of a version. */
+export const LineageGraph = Closed({ root: Text, nodes: Type.Array(LineageNode), edges: Type.Array(Closed({ from: Text, to: Text, kind: EdgeKind })) });
+
+/** A page of `items` and the cursor of the next page. */
+export function pageOf<T extends TSchema>(items: T) {
+  return Closed({ items: Type.Array(items), nextCursor: NullableText });
+}
+
+/** Filters for `models list`. */
+export const ModelFilter = Closed({ prefix: Type.Optional(Str(128)), tag: Type.Optional(Str(330)), limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) });
+
+/** Filters for `versions list`. */
+export const VersionFilter = Closed({
+  stage: Type.Optional(StageName),
+  tag: Type.Optional(Str(330)),
+  framework: Type.Optional(Str(128)),
+  since: Type.Optional(Time),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
+
+/** Filters for the event log; `afterId` is the previous page's `nextCursor`. */
+export const EventFilter = Closed({
+  model: Type.Optional(NameText),
+  subject: Type.Optional(Str(300)),
+  since: Type.Optional(Time),
+  afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Limit),
+});
+
+// The manifest entry and lineage edge types are core's (domain rules use them); these schemas must describe them exactly.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const manifestEntryMatchesCore: Same<Static<typeof ManifestEntry>, CoreManifestEntry> = true;
+const lineageEdgeMatchesCore: Same<Static<typeof LineageEdge>, CoreLineageEdge> = true;
+void manifestEntryMatchesCore;
+void lineageEdgeMatchesCore;

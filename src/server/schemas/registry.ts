@@ -1,0 +1,32 @@
+import { TAG_KEY_PATTERN } from '../../core/names.ts';
+import { AliasText, Closed, Dictionary, Matching, NameText, SelectorText, StageName, Str, Type, VersionText } from '../../core/schema.ts';
+import { registrySchemas } from '../../registry/index.ts';
+
+const { EventFilter, EvidenceSummary, Evidence, ModelSummary, pageOf, RegistryEvent, StageChange, VersionSummary } = registrySchemas;
+
+// The HTTP shape of the registry's operations: path parameters, query strings and the bodies that wrap one argument.
+
+export const NameParams = Closed({ name: NameText });
+export const SelectorParams = Closed({ name: NameText, selector: SelectorText });
+export const VersionParams = Closed({ name: NameText, version: VersionText });
+export const AliasParams = Closed({ name: NameText, alias: AliasText });
+
+export const ModelPage = pageOf(ModelSummary);
+export const VersionPage = pageOf(VersionSummary);
+export const EventPage = pageOf(RegistryEvent);
+export const StageHistory = Closed({ items: Type.Array(StageChange) });
+export const EvidenceList = Closed({ items: Type.Array(Evidence) });
+export { EvidenceSummary };
+
+export const DescriptionBody = Closed({ description: Str(10_000) });
+export const TagsBody = Closed({ tags: Dictionary(Str(256), { minProperties: 1, maxProperties: 100, propertyNames: Matching(TAG_KEY_PATTERN, 64) }) });
+export const TagKeysBody = Closed({ keys: Type.Array(Str(64), { minItems: 1, maxItems: 100 }) });
+export const StageBody = Closed({ stage: StageName, reason: Type.Optional(Str(1000)) });
+export const RollbackBody = Closed({ stage: Type.Optional(StageName), reason: Type.Optional(Str(1000)) });
+export const AliasBody = Closed({ version: VersionText });
+
+export const EvidenceQuery = Closed({ kind: Type.Optional(Str(64)) });
+export const LineageQuery = Closed({ depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
+const { afterId, ...eventFields } = EventFilter.properties;
+/** The event log filter; `after` is the previous page's `nextCursor`. */
+export const EventQuery = Closed({ ...eventFields, after: afterId });
