@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app.ts';
 import { parseReference } from '../../core/reference.ts';
 import { ModelVaultError } from '../../core/errors.ts';
-import { decodeProfile, DRIFT_METHODS, MonitorService, type DriftMethod } from '../../monitor/index.ts';
+import { decodeProfile, MAX_METHOD_SPEC_LENGTH, MonitorService } from '../../monitor/index.ts';
 import { actorOf } from '../actor.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import { registerMonitorMetrics } from '../monitor-metrics.ts';
@@ -14,7 +14,7 @@ const obj = (properties: Record<string, unknown>, required: string[] = []): Reco
 const Params = obj({ name: { type: 'string', maxLength: 128, pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' }, selector: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._+-]*$' } }, ['name', 'selector']);
 const NameOnly = obj({ name: { type: 'string', maxLength: 128, pattern: '^[a-z0-9][a-z0-9._-]{0,127}$' } }, ['name']);
 const AnyJson = { type: 'object', additionalProperties: true };
-const DriftBody = obj({ window: { type: 'string', maxLength: 16, description: 'a count (10000) or a duration (30m, 1h, 7d)' }, method: { type: 'string', enum: [...DRIFT_METHODS] } });
+const DriftBody = obj({ window: { type: 'string', maxLength: 16, description: 'a count (10000) or a duration (30m, 1h, 7d)' }, method: { type: 'string', maxLength: MAX_METHOD_SPEC_LENGTH, description: 'auto, one method (ks, psi, js, wasserstein, chi2, z), or entries per type and feature: numeric=ks,categorical=chi2,amount=wasserstein' } });
 const ProfileQuery = obj({ source: { type: 'string', maxLength: 500, description: 'where the reference data came from' } });
 
 /** Largest observation batch body (JSON lines). */
@@ -110,8 +110,8 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       body: DriftBody,
       responses: { 200: { description: 'the drift report', schema: AnyJson } },
       handler: async (req) => {
-        const b = (req.body ?? {}) as { window?: string; method?: DriftMethod };
-        return monitor.as(actorOf(req)).drift(refOf(req.params as SelP), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
+        const b = (req.body ?? {}) as { window?: string; method?: string };
+        return monitor.as(actorOf(req)).drift(refOf(req.params as SelP), { ...(b.window ? { window: b.window } : {}), ...(b.method !== undefined ? { method: b.method } : {}) });
       },
     },
     {
