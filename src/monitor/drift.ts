@@ -313,6 +313,11 @@ function isProfile(x: Profile | Columns): x is Profile {
   return (x as Profile).version === 1 && Array.isArray((x as Profile).features);
 }
 
+/** Up to 20 names for a message, then how many there are in all. */
+function namesOf(names: string[]): string {
+  return names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, … (${names.length} in all)`;
+}
+
 /** A feature {@link detectDrift} compares, with the method chosen for it. */
 export interface PlannedFeature {
   ref: FeatureProfile;
@@ -331,7 +336,7 @@ export function planDrift(profile: Profile, options: Pick<DriftOptions, 'method'
     const entry = JSON.stringify(`${name}=${method}`);
     const hint = `choose methods per type (${SPEC_TYPES.join(', ')}) or per feature of the reference`;
     const ref = byName.get(name);
-    if (!ref) throw new ModelVaultError('invalid_input', `method: entry ${entry}: ${JSON.stringify(name)} is neither a feature type (${SPEC_TYPES.join(', ')}) nor a feature of the reference (${[...byName.keys()].join(', ')})`, { field: 'method', hint });
+    if (!ref) throw new ModelVaultError('invalid_input', `method: entry ${entry}: ${JSON.stringify(name)} is neither a feature type (${SPEC_TYPES.join(', ')}) nor a feature of the reference (${namesOf([...byName.keys()])})`, { field: 'method', hint });
     if (ref.type === 'text') throw new ModelVaultError('invalid_input', `method: entry ${entry}: ${JSON.stringify(name)} is a text feature, never compared for drift`, { field: 'method', hint });
   }
   const compared: PlannedFeature[] = [];

@@ -128,6 +128,8 @@ describe('drift with a method spec', () => {
   it('refuses feature entries that name no feature, a text feature, or a method the feature cannot take', () => {
     refused(() => detectDrift(reference, current, { method: parseMethodSpec('colour=psi') }), /entry "colour=psi": "colour" is neither a feature type \(numeric, categorical, boolean\) nor a feature of the reference \(amount, merchant, notes\)/);
     refused(() => detectDrift(reference, current, { method: parseMethodSpec('numerc=ks') }), /"numerc" is neither a feature type/);
+    const wide = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, [1, 2, 3]]));
+    refused(() => detectDrift(wide, wide, { method: parseMethodSpec('g=psi') }), /nor a feature of the reference \(f0, f1, f2, [^…]*, f19, … \(25 in all\)\)$/);
     refused(() => detectDrift(reference, current, { method: parseMethodSpec('notes=psi') }), /entry "notes=psi": "notes" is a text feature, never compared for drift/);
     const e = refused(() => detectDrift(reference, current, { method: parseMethodSpec('merchant=wasserstein') }), /^feature "merchant": merchant=wasserstein: wasserstein compares numeric features only and this feature is categorical$/);
     assert.match(String(e.details.hint), /use one of auto, psi, js, chi2, z for it/);
