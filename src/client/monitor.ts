@@ -1,5 +1,4 @@
 import { parseReference } from '../core/reference.ts';
-import type { DriftMethod } from '../monitor/drift.ts';
 import { encodeProfile, type ReferenceProfile } from '../monitor/profile-codec.ts';
 import type { DriftReport, HealthReport, MonitorApi, ObserveResult, ProfileSummary } from '../monitor/service.ts';
 import { ApiClient, seg, type RemoteOptions } from './http.ts';
@@ -44,7 +43,7 @@ export class RemoteMonitor implements MonitorApi {
     return this.api.json('POST', `${versionPath(ref)}/observations`, { stream: bytesStream(Buffer.from(jsonLines)) });
   }
 
-  async drift(ref: string, options: { window?: string; method?: DriftMethod } = {}): Promise<DriftReport> {
+  async drift(ref: string, options: { window?: string; method?: string } = {}): Promise<DriftReport> {
     return this.api.json('POST', `${versionPath(ref)}/drift`, { json: options });
   }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { ModelVaultError } from '../core/errors.ts';
-import { DEFAULT_THRESHOLDS, type ConcreteMethod, type DriftMethod } from './drift.ts';
+import { DEFAULT_THRESHOLDS } from './drift.ts';
+import { DRIFT_METHODS, parseMethodSpec, uniformSpec, type ConcreteMethod, type MethodSpec } from './method-spec.ts';
 
 /** One webhook alerts are delivered to. */
 export interface WebhookConfig {
@@ -23,20 +24,21 @@ export interface WebhookConfig {
 export interface MonitoringConfig {
   /** Default window: a count (`10000`) or a duration (`1h`). */
   window: string;
-  method: DriftMethod;
+  /** Drift methods when a request gives none: a bare method and per-type entries (`numeric=ks,categorical=chi2`). */
+  method: MethodSpec;
   thresholds: Record<ConcreteMethod, number>;
   /** Dataset drift when this share of features drifted (default 0.5). */
   driftShare: number;
   webhooks: WebhookConfig[];
 }
 
-const METHODS = new Set(['auto', 'ks', 'psi', 'js', 'wasserstein', 'chi2', 'z']);
+const METHODS: ReadonlySet<string> = new Set(DRIFT_METHODS);
 const KEYS = new Set(['window', 'method', 'thresholds', 'drift_share', 'webhooks']);
 const HOOK_KEYS = new Set(['url', 'secret', 'secret_env', 'timeout_ms', 'attempts', 'backoff_ms', 'deadline_ms']);
 
 /** Defaults: a 10000-observation window, `auto`, Evidently's thresholds, share 0.5, no webhooks. */
 export function defaultMonitoringConfig(): MonitoringConfig {
-  return { window: '10000', method: 'auto', thresholds: { ...DEFAULT_THRESHOLDS }, driftShare: 0.5, webhooks: [] };
+  return { window: '10000', method: uniformSpec(), thresholds: { ...DEFAULT_THRESHOLDS }, driftShare: 0.5, webhooks: [] };
 }
 
 function bad(file: string, field: string, message: string): never {
@@ -47,6 +49,18 @@ function int(file: string, field: string, v: unknown, min: number, max: number, 
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(file, field, `must be an integer from ${min} to ${max}`);
   return v;
+}
+
+/** The text of `method:`, given as `numeric=ks,categorical=chi2` or as a mapping of types to methods. */
+function methodText(file: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(file, 'method', 'must be a method, a spec such as numeric=ks,categorical=chi2, or a mapping of types to methods');
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => {
+      if (typeof x !== 'string') bad(file, `method.${k}`, `must be one of ${[...METHODS].join(', ')}`);
+      return `${k}=${x as string}`;
+    })
+    .join(',');
 }
 
 /** Validates a parsed `monitoring:` block; `env` supplies `secret_env` variables. */
@@ -61,10 +75,7 @@ export function parseMonitoringConfig(raw: unknown, file: string, env: NodeJS.Pr
     if (!/^([1-9][0-9]{0,7}|[1-9][0-9]{0,5}[smhd])$/.test(w)) bad(file, 'window', 'must be a count such as 10000 or a duration such as 1h');
     cfg.window = w;
   }
-  if (m.method !== undefined) {
-    if (typeof m.method !== 'string' || !METHODS.has(m.method)) bad(file, 'method', `must be one of ${[...METHODS].join(', ')}`);
-    cfg.method = m.method as DriftMethod;
-  }
+  if (m.method !== undefined) cfg.method = parseMethodSpec(methodText(file, m.method), { field: 'monitoring.method', path: file, features: false });
   if (m.thresholds !== undefined) {
     if (typeof m.thresholds !== 'object' || m.thresholds === null) bad(file, 'thresholds', 'must map methods to numbers');
     for (const [k, v] of Object.entries(m.thresholds)) {

@@ -16,6 +16,7 @@ import {
   type FeatureType,
   type Profile,
 } from './profile.ts';
+import { methodFits, methodOf, methodsFor, SPEC_TYPES, uniformSpec, type ConcreteMethod, type DriftMethod, type MethodSpec } from './method-spec.ts';
 import { chisquare } from './stats/chisquare.ts';
 import { jensenShannon } from './stats/jensen-shannon.ts';
 import { ks2sampSorted } from './stats/ks-2samp.ts';
@@ -24,18 +25,13 @@ import { sortFloat64 } from './stats/radix-sort.ts';
 import { wassersteinSorted } from './stats/wasserstein.ts';
 import { twoProportionZTest } from './stats/z-test.ts';
 
-/** A drift method, or `auto` to choose per feature. */
-export type DriftMethod = 'auto' | 'ks' | 'psi' | 'js' | 'wasserstein' | 'chi2' | 'z';
-/** Every drift method name, `auto` first. */
-export const DRIFT_METHODS: readonly DriftMethod[] = ['auto', 'ks', 'psi', 'js', 'wasserstein', 'chi2', 'z'];
-/** A concrete drift method. */
-export type ConcreteMethod = Exclude<DriftMethod, 'auto'>;
+export { DRIFT_METHODS, type ConcreteMethod, type DriftMethod } from './method-spec.ts';
 
 /** Options of {@link detectDrift}. */
 export interface DriftOptions {
-  /** Method for every feature (default `auto`). */
-  method?: DriftMethod;
-  /** Per-feature method and threshold overrides. */
+  /** Method for every feature, or per type and feature name (default `auto`). */
+  method?: DriftMethod | MethodSpec;
+  /** Per-feature method and threshold overrides, before `method`. */
   perFeature?: Record<string, { method?: DriftMethod; threshold?: number }>;
   /** Threshold per method, overriding {@link DEFAULT_THRESHOLDS}. */
   thresholds?: Partial<Record<ConcreteMethod, number>>;
@@ -277,15 +273,14 @@ function referenceSample(numeric: NonNullable<FeatureProfile['numeric']>): Float
 
 function compareFeature(ref: FeatureProfile, cur: CurrentFeature, requested: DriftMethod, threshold: number | undefined, thresholds: Record<ConcreteMethod, number>): FeatureDrift {
   const name = ref.name;
-  let method: ConcreteMethod;
-  if (requested === 'auto') method = chooseMethod(ref.type, ref.count, pooledDistinct(ref, cur));
-  else method = requested;
+  const method = requested === 'auto' ? chooseMethod(ref.type, ref.count, pooledDistinct(ref, cur)) : requested;
   const limit = threshold ?? thresholds[method];
   let statistic: number;
   let pValue: number | undefined;
   if (method === 'ks' || method === 'wasserstein') {
-    if (!ref.numeric || !cur.numeric) fail(name, `${method} applies to numeric features only`, 'use chi2, z, psi or js for categorical features');
-    const refSample = referenceSample(ref.numeric);
+    // planDrift let only numeric features through to these methods.
+    const numeric = ref.numeric as NonNullable<FeatureProfile['numeric']>;
+    const refSample = referenceSample(numeric);
     const current = currentNumbers(cur);
     const sorted = sortFloat64(current.owned ? current.values : current.values.slice());
     if (method === 'ks') {
@@ -293,7 +288,7 @@ function compareFeature(ref: FeatureProfile, cur: CurrentFeature, requested: Dri
       statistic = r.statistic;
       pValue = r.pValue;
     } else {
-      statistic = wassersteinSorted(refSample, sorted) / Math.max(ref.numeric.std, 0.001);
+      statistic = wassersteinSorted(refSample, sorted) / Math.max(numeric.std, 0.001);
     }
   } else {
     if (method === 'z' && ref.numeric && !ref.numeric.distinct) {
@@ -318,6 +313,54 @@ function isProfile(x: Profile | Columns): x is Profile {
   return (x as Profile).version === 1 && Array.isArray((x as Profile).features);
 }
 
+/** Up to 20 names for a message, then how many there are in all. */
+function namesOf(names: string[]): string {
+  return names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')}, … (${names.length} in all)`;
+}
+
+/** A feature {@link detectDrift} compares, with the method chosen for it. */
+export interface PlannedFeature {
+  ref: FeatureProfile;
+  method: DriftMethod;
+  threshold?: number;
+}
+
+/**
+ * The features {@link detectDrift} compares, each with its method, and those it skips. Refuses, before any
+ * data is read, a spec entry that names no feature of the reference and a method a feature cannot take.
+ */
+export function planDrift(profile: Profile, options: Pick<DriftOptions, 'method' | 'perFeature' | 'features'> = {}): { compared: PlannedFeature[]; skipped: DriftResult['skipped'] } {
+  const spec = typeof options.method === 'object' ? options.method : uniformSpec(options.method);
+  const byName = new Map(profile.features.map((f) => [f.name, f]));
+  for (const [name, method] of spec.features) {
+    const entry = JSON.stringify(`${name}=${method}`);
+    const hint = `choose methods per type (${SPEC_TYPES.join(', ')}) or per feature of the reference`;
+    const ref = byName.get(name);
+    if (!ref) throw new ModelVaultError('invalid_input', `method: entry ${entry}: ${JSON.stringify(name)} is neither a feature type (${SPEC_TYPES.join(', ')}) nor a feature of the reference (${namesOf([...byName.keys()])})`, { field: 'method', hint });
+    if (ref.type === 'text') throw new ModelVaultError('invalid_input', `method: entry ${entry}: ${JSON.stringify(name)} is a text feature, never compared for drift`, { field: 'method', hint });
+  }
+  const compared: PlannedFeature[] = [];
+  const skipped: DriftResult['skipped'] = [];
+  for (const name of options.features ?? profile.features.map((f) => f.name)) {
+    const ref = byName.get(name);
+    if (!ref) throw new ModelVaultError('invalid_input', `feature "${name}" is not in the reference`, { field: name });
+    if (ref.type === 'text') {
+      skipped.push({ name, reason: 'text features have no distribution test' });
+      continue;
+    }
+    if (ref.count === 0) fail(name, 'the reference has no values (empty, or only missing values)');
+    const per = options.perFeature?.[name];
+    const chosen = per?.method !== undefined ? { method: per.method, entry: `${name}=${per.method}` } : methodOf(spec, name, ref.type);
+    if (!methodFits(chosen.method, ref.type)) {
+      const m = chosen.method;
+      if (chosen.entry === m) fail(name, `${m} compares numeric features only and this feature is ${ref.type}`, `give a method per type: numeric=${m} (auto for the other types) or numeric=${m},categorical=chi2`);
+      fail(name, `${chosen.entry}: ${m} compares numeric features only and this feature is ${ref.type}`, `use one of ${methodsFor(ref.type as 'categorical' | 'boolean').join(', ')} for it`);
+    }
+    compared.push({ ref, method: chosen.method, ...(per?.threshold !== undefined ? { threshold: per.threshold } : {}) });
+  }
+  return { compared, skipped };
+}
+
 /**
  * Compares current columns with a reference (a stored profile, or raw columns profiled on the fly
  * with every value kept) feature by feature, and decides dataset drift by the drifted share.
@@ -331,22 +374,12 @@ export function detectDrift(reference: Profile | Columns, current: DriftColumns,
   for (const [m, t] of Object.entries(thresholds)) {
     if (!Number.isFinite(t) || t < 0) throw new ModelVaultError('invalid_input', `threshold for ${m} must be a finite number >= 0, got ${t}`);
   }
-  const byName = new Map(profile.features.map((f) => [f.name, f]));
-  const wanted = options.features ?? profile.features.map((f) => f.name);
+  const { compared, skipped } = planDrift(profile, options);
   const features: FeatureDrift[] = [];
-  const skipped: DriftResult['skipped'] = [];
-  for (const name of wanted) {
-    const ref = byName.get(name);
-    if (!ref) throw new ModelVaultError('invalid_input', `feature "${name}" is not in the reference`, { field: name });
-    if (ref.type === 'text') {
-      skipped.push({ name, reason: 'text features have no distribution test' });
-      continue;
-    }
-    if (ref.count === 0) fail(name, 'the reference has no values (empty, or only missing values)');
+  for (const { ref, method, threshold } of compared) {
+    const name = ref.name;
     if (!Object.hasOwn(current, name)) fail(name, 'missing from the current data', 'send every feature of the model signature');
-    const column = current[name] as DriftColumns[string];
-    const per = options.perFeature?.[name];
-    features.push(compareFeature(ref, readCurrent(name, ref, column), per?.method ?? options.method ?? 'auto', per?.threshold, thresholds));
+    features.push(compareFeature(ref, readCurrent(name, ref, current[name] as DriftColumns[string]), method, threshold, thresholds));
   }
   if (features.length === 0) throw new ModelVaultError('invalid_input', 'no feature to compare', { hint: 'profile at least one numeric, categorical or boolean feature' });
   const drifted = features.filter((f) => f.drifted).length;

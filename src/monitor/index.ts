@@ -6,13 +6,26 @@ export {
   DEFAULT_THRESHOLDS,
   DRIFT_METHODS,
   detectDrift,
+  planDrift,
   UNSEEN_CATEGORY_EPSILON,
   type ConcreteMethod,
   type DriftMethod,
   type DriftOptions,
   type DriftResult,
   type FeatureDrift,
+  type PlannedFeature,
 } from './drift.ts';
+export {
+  formatMethodSpec,
+  MAX_METHOD_SPEC_LENGTH,
+  methodOf,
+  parseMethodSpec,
+  SPEC_TYPES,
+  uniformSpec,
+  type MethodSpec,
+  type MethodSpecSource,
+  type SpecType,
+} from './method-spec.ts';
 export {
   profileColumns,
   quantileSorted,

@@ -14,7 +14,8 @@ import type { Database } from '../storage/db/schema.ts';
 import { conditionVariables } from './alert-expression.ts';
 import { evaluateRules, loadAlertRules, type AlertRule, type Severity } from './alerts.ts';
 import { loadMonitoringConfig, type MonitoringConfig } from './config.ts';
-import { detectDrift, type DriftMethod, type FeatureDrift } from './drift.ts';
+import { detectDrift, planDrift, type FeatureDrift } from './drift.ts';
+import { formatMethodSpec, parseMethodSpec } from './method-spec.ts';
 import { columnSlice, parseObservations, WindowColumn, schemaFromMetadata, type ObservationBatch } from './observations.ts';
 import { profileColumns, quantileSorted, type Column, type Columns, type DriftColumns, type FeatureProfile, type Profile } from './profile.ts';
 import { decodeProfile, encodeProfile, type ReferenceProfile } from './profile-codec.ts';
@@ -82,7 +83,8 @@ export interface DriftReport {
   model: string;
   version: string;
   window: { spec: string; rows: number; from: string; to: string };
-  method: DriftMethod;
+  /** The method spec in effect (`auto`, `ks`, `numeric=ks,categorical=chi2`); each feature reports its own method. */
+  method: string;
   features: FeatureDrift[];
   skipped: { name: string; reason: string }[];
   /** Share of drifted features: the dataset drift score. */
@@ -135,7 +137,8 @@ export interface MonitorApi {
   profileFromVersion(ref: string): Promise<ProfileSummary>;
   getProfile(ref: string): Promise<ProfileSummary>;
   observe(ref: string, jsonLines: string): Promise<ObserveResult>;
-  drift(ref: string, options?: { window?: string; method?: DriftMethod }): Promise<DriftReport>;
+  /** `method` is a spec: `auto`, a method, or per type and feature (`numeric=ks,categorical=chi2,amount=wasserstein`). */
+  drift(ref: string, options?: { window?: string; method?: string }): Promise<DriftReport>;
   health(name: string): Promise<HealthReport>;
 }
 
@@ -414,18 +417,20 @@ export class MonitorService implements MonitorApi {
     return { batches, rows, from, to };
   }
 
-  async drift(ref: string, options: { window?: string; method?: DriftMethod } = {}): Promise<DriftReport> {
+  async drift(ref: string, options: { window?: string; method?: string } = {}): Promise<DriftReport> {
     const { detail, id } = await this.version(ref);
     const spec = parseWindow(options.window ?? this.config.window);
-    const method = options.method ?? this.config.method;
+    // A request's spec replaces monitoring.method of config.yaml; auto fills what the spec in effect leaves out.
+    const methods = options.method === undefined ? this.config.method : parseMethodSpec(options.method);
     const { reference } = await this.storedProfile(id, `${detail.name}@${detail.version}`);
+    planDrift(reference.profile, { method: methods }); // a spec the features cannot take is refused before the window is read
     const rules = this.rules();
     const win = await this.window(id, spec, `${detail.name}@${detail.version}`);
     // Windows hand drift the batches' columns with their ingestion-time counts: count-based methods never read the values.
     const column = (pick: (b: ObservationBatch) => ObservationBatch['prediction'] | undefined): WindowColumn => new WindowColumn(win.batches.map((b) => ({ column: pick(b), rows: b.rows })));
     const current: DriftColumns = {};
     for (const f of reference.profile.features) current[f.name] = column((b) => b.features.get(f.name));
-    const driftOptions = { method, thresholds: this.config.thresholds, driftShare: this.config.driftShare };
+    const driftOptions = { method: methods, thresholds: this.config.thresholds, driftShare: this.config.driftShare };
     const result = detectDrift(reference.profile, current, driftOptions);
     const predictions = column((b) => b.prediction);
     const labels = win.batches.some((b) => b.label) ? column((b) => b.label).values() : undefined;
@@ -434,7 +439,8 @@ export class MonitorService implements MonitorApi {
     if (predRef) {
       const p: Profile = { version: 1, rows: predRef.count + predRef.missing, features: [{ ...predRef, name: 'prediction' }] };
       try {
-        const r = detectDrift(p, { prediction: predictions }, { method: method === 'auto' ? 'auto' : method, thresholds: this.config.thresholds });
+        // Feature entries name features, not the prediction: it takes the spec's type entries and default.
+        const r = detectDrift(p, { prediction: predictions }, { method: { ...methods, features: new Map() }, thresholds: this.config.thresholds });
         prediction = { ...(r.features[0] as FeatureDrift), against: reference.prediction ? 'prediction' : 'label' };
       } catch (err) {
         // Predictions of another kind than the reference column (scores against class labels) are compared by their classes.
@@ -449,7 +455,7 @@ export class MonitorService implements MonitorApi {
       model: detail.name,
       version: detail.version,
       window: { spec: spec.text, rows: win.rows, from: new Date(win.from).toISOString(), to: new Date(win.to).toISOString() },
-      method,
+      method: formatMethodSpec(methods),
       features: result.features,
       skipped: result.skipped,
       driftScore: result.share,

@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { detectDrift, parseMethodSpec } from '../../src/monitor/index.ts';
 import { useCliTarget } from '../helpers/cli.ts';
+import { makeModelDir } from '../helpers/model-dir.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 
@@ -16,7 +18,65 @@ function observationLines(n: number, shift: number): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A numeric and a categorical (two-valued) feature: reference rows and a shifted current window. */
+function mixedColumns(n: number, shift: number): { amount: number[]; merchant: string[] } {
+  const amount = Array.from({ length: n }, (_, i) => ((i * 37) % n) / 20 + shift);
+  const merchant = Array.from({ length: n }, (_, i) => (i % (shift > 0 ? 5 : 2) === 0 ? 'store' : 'online'));
+  return { amount, merchant };
+}
+
 for (const mode of ['embedded', 'remote'] as const) {
+  describe(`modelvault drift --method per feature type (${mode})`, () => {
+    const t = useCliTarget(mode, 'mv-methods', { prepare: (home) => writeFileSync(join(home, 'config.yaml'), 'monitoring:\n  method: numeric=wasserstein,categorical=chi2\n') });
+    const cli = t.cli;
+    const reference = mixedColumns(200, 0);
+    const current = mixedColumns(150, 3);
+
+    it('uses config.yaml, then --method per type and per feature, and refuses what a feature cannot take', async () => {
+      const { dir } = makeModelDir({ name: 'card-risk', root: join(t.work, 'model'), extra: { features: [{ name: 'amount', dtype: 'float64' }, { name: 'merchant', dtype: 'string' }] } });
+      assert.equal((await cli('push', dir)).code, 0);
+      const csv = join(t.work, 'reference.csv');
+      writeFileSync(csv, `amount,merchant\n${reference.amount.map((a, i) => `${a},${reference.merchant[i]}`).join('\n')}\n`);
+      const profiled = await cli('profile', 'card-risk@1.0.0', '--data', csv);
+      assert.equal(profiled.code, 0, profiled.stderr);
+      const obs = join(t.work, 'current.jsonl');
+      writeFileSync(obs, current.amount.map((amount, i) => JSON.stringify({ features: { amount, merchant: current.merchant[i] }, prediction: 0 })).join('\n'));
+      assert.equal((await cli('observe', 'card-risk@1.0.0', '--data', obs)).code, 0);
+
+      const drift = async (...args: string[]): Promise<{ method: string; features: { name: string; method: string; statistic: number; pValue?: number }[] }> => {
+        const r = await cli('drift', 'card-risk@1.0.0', '--json', ...args);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        return r.json as { method: string; features: { name: string; method: string; statistic: number; pValue?: number }[] };
+      };
+      const methods = (r: { features: { name: string; method: string }[] }): string[][] => r.features.map((f) => [f.name, f.method]);
+      const configured = await drift();
+      assert.equal(configured.method, 'numeric=wasserstein,categorical=chi2');
+      assert.deepEqual(methods(configured), [['amount', 'wasserstein'], ['merchant', 'chi2']]);
+      const typed = await drift('--method', 'numeric=ks,categorical=chi2');
+      assert.deepEqual(methods(typed), [['amount', 'ks'], ['merchant', 'chi2']]);
+      // The same statistics as drift over the raw columns in this process.
+      const expected = detectDrift(reference, current, { method: parseMethodSpec('numeric=ks,categorical=chi2') });
+      assert.deepEqual(typed.features.map((f) => [f.statistic, f.pValue]), expected.features.map((f) => [f.statistic, f.pValue]));
+      assert.deepEqual(methods(await drift('--method', 'auto')), [['amount', 'ks'], ['merchant', 'z']]);
+      // A request's spec replaces config.yaml's: what it leaves out gets auto.
+      assert.deepEqual(methods(await drift('--method', 'amount=psi')), [['amount', 'psi'], ['merchant', 'z']]);
+      assert.deepEqual(methods(await drift('--method', 'js')), [['amount', 'js'], ['merchant', 'js']]);
+      const text = await cli('drift', 'card-risk@1.0.0', '--method', 'numeric=ks,categorical=chi2');
+      assert.match(text.stdout, /^amount +numeric +ks /m);
+      assert.match(text.stdout, /^merchant +categorical +chi2 /m);
+
+      const refused = async (method: string, pattern: RegExp): Promise<void> => {
+        const r = await cli('drift', 'card-risk@1.0.0', '--method', method);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, pattern);
+      };
+      await refused('ks', /error\[invalid_input\]: feature "merchant": ks compares numeric features only and this feature is categorical\n {2}hint: give a method per type: numeric=ks \(auto for the other types\) or numeric=ks,categorical=chi2/);
+      await refused('categorical=ks', /error\[invalid_input\]: method: entry "categorical=ks": ks compares numeric features only \(for categorical features use one of auto, psi, js, chi2, z\)/);
+      await refused('numeric=magic', /"magic" is not a drift method \(use one of auto, ks, psi, js, wasserstein, chi2, z\)/);
+      await refused('numerc=ks', /"numerc" is neither a feature type \(numeric, categorical, boolean\) nor a feature of the reference \(amount, merchant\)/);
+    });
+  });
+
   describe(`modelvault monitoring CLI (${mode})`, () => {
     const t = useCliTarget(mode, 'mv-mon', { prepare: (home) => writeFileSync(join(home, 'alerts.yaml'), 'alerts:\n  - name: ModelDriftDetected\n    condition: drift_score > 0.2\n    severity: critical\n') });
     const cli = t.cli;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   chi2Sf,
@@ -12,59 +11,9 @@ import {
   sortedWithoutNaN,
   wasserstein,
 } from '../../src/monitor/index.ts';
+import { close, num, sample, scipyReference } from '../helpers/scipy-reference.ts';
 
-type Num = number | 'NaN' | 'Infinity' | '-Infinity';
-interface GenSpec { seed: number; n: number; scale: number; offset: number; terms?: number; levels?: number }
-type SampleSpec = { values: Num[] } | { gen: GenSpec };
-
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/monitor/scipy-reference.json', import.meta.url), 'utf8')) as {
-  ks2samp: { name: string; a: SampleSpec; b: SampleSpec; statistic: number; pvalue: number }[];
-  ks2sampNaN: { name: string; a: Num[]; b: Num[]; statistic: number; pvalue: number }[];
-  kstwoSf: [number, number, number][];
-  chisquare: { name: string; observed: number[]; expected: number[] | null; statistic: Num; pvalue: Num }[];
-  chi2Sf: [number, number, number][];
-  normalTwoSided: [number, number][];
-  jensenshannon: { name: string; p: number[]; q: number[]; base: number | null; value: number }[];
-  wasserstein: { name: string; u: SampleSpec; v: SampleSpec; value: number; refStd: number }[];
-};
-
-function num(x: Num): number {
-  return typeof x === 'number' ? x : Number(x);
-}
-
-/** Replays the generator's 32-bit LCG exactly (integer steps, dyadic scaling). */
-function lcgSample(spec: GenSpec): Float64Array {
-  const terms = spec.terms ?? 4;
-  const levels = spec.levels ?? 0;
-  let x = spec.seed >>> 0;
-  const out = new Float64Array(spec.n);
-  for (let i = 0; i < spec.n; i++) {
-    let acc = 0;
-    for (let t = 0; t < terms; t++) {
-      x = (Math.imul(1664525, x) + 1013904223) >>> 0;
-      acc += x >>> 8;
-    }
-    let u = acc / (terms * 16777216);
-    if (levels) u = Math.floor(u * levels) / levels;
-    out[i] = spec.offset + spec.scale * u;
-  }
-  return out;
-}
-
-function sample(spec: SampleSpec): Float64Array {
-  return 'values' in spec ? Float64Array.from(spec.values, num) : lcgSample(spec.gen);
-}
-
-function close(actual: number, expected: number, what: string): void {
-  if (Number.isNaN(expected)) {
-    assert.ok(Number.isNaN(actual), `${what}: expected NaN, got ${actual}`);
-    return;
-  }
-  if (actual === expected) return;
-  const diff = Math.abs(actual - expected);
-  const ok = diff <= 1e-12 || diff <= 1e-9 * Math.abs(expected);
-  assert.ok(ok, `${what}: got ${actual}, scipy ${expected} (rel ${diff / Math.abs(expected)})`);
-}
+const fixture = scipyReference;
 
 describe('scipy reference values', () => {
   it('ks_2samp statistic and p-value', () => {

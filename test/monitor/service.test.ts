@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AppContext } from '../../src/app.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { MonitorService } from '../../src/monitor/service.ts';
+import { MonitorService, referenceFromColumns } from '../../src/monitor/service.ts';
 import { startServer } from '../../src/server/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { close, sample, scipyReference } from '../helpers/scipy-reference.ts';
 
 const FEATURES = [
   { name: 'amount', dtype: 'float32' },
@@ -43,7 +44,8 @@ function observations(n: number, opts: { shift?: number; merchant?: (i: number) 
   return out.join('\n');
 }
 
-async function register(app: AppContext, csv: string, version = '1.0.0'): Promise<void> {
+async function register(app: AppContext, csv: string, opts: { version?: string; name?: string; features?: { name: string; dtype: string }[] } = {}): Promise<void> {
+  const { version = '1.0.0', name = 'fraud', features = FEATURES } = opts;
   const files = [];
   for (const [path, content] of Object.entries({ 'w.bin': 'weights', 'data/train.csv': csv })) {
     const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
@@ -51,8 +53,8 @@ async function register(app: AppContext, csv: string, version = '1.0.0'): Promis
   }
   await app.registry('alice').registerVersion({
     metadata: {
-      name: 'fraud', version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'],
-      features: FEATURES, target: { name: 'is_fraud', dtype: 'int64' }, task: 'binary-classification', metrics: { accuracy: 0.95 },
+      name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'],
+      features, target: { name: 'is_fraud', dtype: 'int64' }, task: 'binary-classification', metrics: { accuracy: 0.95 },
       lineage: { training_dataset: { name: 'tx', version: '1', path: 'data/train.csv' } },
     },
     files,
@@ -154,6 +156,60 @@ onEachBackend('monitoring service', (backend) => {
     assert.equal(constant.features.find((f) => f.name === 'fixed')?.drifted, true);
   });
 
+  it('compares each feature with the method of its type or name, as the request or config.yaml gives them', async () => {
+    // scipy's ks_2samp and chisquare on the same data: a numeric feature of 15,000 reference rows (where auto
+    // would pick Wasserstein) and a binary categorical one (where auto would pick Jensen-Shannon).
+    const ks = scipyReference.ks2samp.find((c) => c.name === 'asymp 15000 vs 100') as (typeof scipyReference.ks2samp)[number];
+    const chi = scipyReference.chisquare.find((c) => c.name === 'two categories') as (typeof scipyReference.chisquare)[number];
+    assert.deepEqual([chi.observed, chi.expected], [[48, 52], [50, 50]]);
+    const amountRef = sample(ks.a);
+    const amountCur = sample(ks.b);
+    assert.equal(amountCur.length, 100);
+    await register(app, 'amount,merchant\n1,a\n', { name: 'mixed', features: [{ name: 'amount', dtype: 'float64' }, { name: 'merchant', dtype: 'string' }] });
+    const metadata = (await app.registry('alice').getVersion('mixed@1.0.0')).metadata;
+    const reference = referenceFromColumns({ amount: amountRef, merchant: Array.from(amountRef, (_, i) => (i % 2 ? 'b' : 'a')) }, metadata);
+    await monitor.putProfile('mixed@1.0.0', reference, 'scipy fixture');
+    const lines = Array.from(amountCur, (amount, i) => JSON.stringify({ features: { amount, merchant: i < 48 ? 'a' : 'b' }, prediction: 0.5 }));
+    await monitor.observe('mixed@1.0.0', lines.join('\n'));
+
+    const expectScipy = (r: Awaited<ReturnType<MonitorService['drift']>>): void => {
+      const [amount, merchant] = r.features;
+      assert.deepEqual([amount?.name, amount?.method, merchant?.name, merchant?.method], ['amount', 'ks', 'merchant', 'chi2']);
+      close(amount?.statistic as number, ks.statistic, 'ks statistic');
+      close(amount?.pValue as number, ks.pvalue, 'ks p-value');
+      close(merchant?.statistic as number, chi.statistic as number, 'chi2 statistic');
+      close(merchant?.pValue as number, chi.pvalue as number, 'chi2 p-value');
+      assert.deepEqual(r.features.map((f) => f.drifted), [true, false]);
+    };
+    const auto = await monitor.drift('mixed@1.0.0', { window: '100' });
+    assert.deepEqual(auto.features.map((f) => f.method), ['wasserstein', 'js']);
+    assert.equal(auto.method, 'auto');
+    const typed = await monitor.drift('mixed@1.0.0', { window: '100', method: 'numeric=ks,categorical=chi2' });
+    expectScipy(typed);
+    assert.equal(typed.method, 'numeric=ks,categorical=chi2');
+    const named = await monitor.drift('mixed@1.0.0', { window: '100', method: 'categorical=chi2, amount=wasserstein' });
+    assert.deepEqual(named.features.map((f) => [f.name, f.method]), [['amount', 'wasserstein'], ['merchant', 'chi2']]);
+    assert.equal(named.features[0]?.statistic, auto.features[0]?.statistic);
+    assert.equal(named.method, 'categorical=chi2,amount=wasserstein');
+
+    // A bare method every feature can take keeps its meaning; one some feature cannot take is refused by name.
+    assert.ok((await monitor.drift('mixed@1.0.0', { window: '100', method: 'psi' })).features.every((f) => f.method === 'psi'));
+    const refused = await rejects(monitor.drift('mixed@1.0.0', { window: '100', method: 'ks' }), 'invalid_input', /feature "merchant": ks compares numeric features only and this feature is categorical/);
+    assert.match(String(refused.details.hint), /numeric=ks,categorical=chi2/);
+    await rejects(monitor.drift('mixed@1.0.0', { method: 'numeric=kss' }), 'invalid_input', /entry "numeric=kss": "kss" is not a drift method \(use one of auto, ks, psi, js, wasserstein, chi2, z\)/);
+    await rejects(monitor.drift('mixed@1.0.0', { method: 'categorical=ks' }), 'invalid_input', /entry "categorical=ks": ks compares numeric features only \(for categorical features use one of auto, psi, js, chi2, z\)/);
+    await rejects(monitor.drift('mixed@1.0.0', { method: 'colour=psi' }), 'invalid_input', /"colour" is neither a feature type \(numeric, categorical, boolean\) nor a feature of the reference \(amount, merchant\)/);
+    assert.equal((await monitor.health('mixed')).versions[0]?.driftScores.length, 4, 'refused requests record no window');
+
+    // config.yaml's spec applies when a request gives none; a request's spec replaces it.
+    writeFileSync(join(app.home, 'config.yaml'), 'monitoring:\n  method: numeric=ks,categorical=chi2\n');
+    const configured = startMonitor(app);
+    expectScipy(await configured.drift('mixed@1.0.0', { window: '100' }));
+    assert.deepEqual((await configured.drift('mixed@1.0.0', { window: '100', method: 'auto' })).features.map((f) => f.method), ['wasserstein', 'js']);
+    writeFileSync(join(app.home, 'config.yaml'), 'monitoring:\n  method: {amount: ks}\n');
+    assert.throws(() => startMonitor(app), /config\.yaml: monitoring\.method: entry "amount=ks": "amount" is not a feature type \(use one of numeric, categorical, boolean\)/);
+  });
+
   it('a newly started server reports the stored drift score and accuracy before any new window', async () => {
     await monitor.profileFromVersion('fraud@1.0.0');
     await monitor.observe('fraud@1.0.0', observations(500, { shift: 5, label: true }));
@@ -223,7 +279,7 @@ onEachBackend('monitoring service', (backend) => {
   });
 
   it('reports health per version, newest version first, with the latest 50 windows of each', async () => {
-    await register(app, referenceCsv(600), '1.1.0');
+    await register(app, referenceCsv(600), { version: '1.1.0' });
     for (const v of ['1.0.0', '1.1.0']) await monitor.profileFromVersion(`fraud@${v}`);
     await monitor.observe('fraud@1.0.0', observations(300, { shift: 5 }));
     await monitor.observe('fraud@1.1.0', observations(100));

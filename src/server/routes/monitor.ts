@@ -100,7 +100,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       responses: { 200: { description: 'the drift report', schema: MonitorReport } },
       handler: async (req) => {
         const b = req.body ?? {};
-        return monitor(req).drift(refOf(req.params), { ...(b.window ? { window: b.window } : {}), ...(b.method ? { method: b.method } : {}) });
+        return monitor(req).drift(refOf(req.params), { ...(b.window ? { window: b.window } : {}), ...(b.method !== undefined ? { method: b.method } : {}) });
       },
     }),
     route({
