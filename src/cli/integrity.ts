@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
 import type { IntegrityApi } from '../integrity/index.ts';
-import { parseVerifierKey, type Ed25519NoteVerifier } from '../integrity/log/index.ts';
+import type { Ed25519NoteVerifier } from '../integrity/log/index.ts';
 import { localActor } from './actor.ts';
 import type { Session } from './context.ts';
 
@@ -18,6 +18,7 @@ export async function integrityOf(s: Session): Promise<IntegrityApi> {
 
 /** The log's verifier key and where it came from: --log-key FILE, `<home>/keys/log.pub`, or the server. */
 export async function logVerifier(s: Session, api: IntegrityApi, file?: string): Promise<{ verifier: Ed25519NoteVerifier; source: string }> {
+  const { parseVerifierKey } = await import('../integrity/log/index.ts');
   const parse = (text: string, where: string): Ed25519NoteVerifier => {
     try {
       return parseVerifierKey(text.trim());

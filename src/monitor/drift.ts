@@ -23,11 +23,10 @@ import { binCounts, psi, toFractions } from './stats/psi.ts';
 import { sortFloat64 } from './stats/radix-sort.ts';
 import { wassersteinSorted } from './stats/wasserstein.ts';
 import { twoProportionZTest } from './stats/z-test.ts';
+import type { DriftMethod } from './drift-methods.ts';
 
-/** A drift method, or `auto` to choose per feature. */
-export type DriftMethod = 'auto' | 'ks' | 'psi' | 'js' | 'wasserstein' | 'chi2' | 'z';
-/** Every drift method name, `auto` first. */
-export const DRIFT_METHODS: readonly DriftMethod[] = ['auto', 'ks', 'psi', 'js', 'wasserstein', 'chi2', 'z'];
+export { DRIFT_METHODS, type DriftMethod } from './drift-methods.ts';
+
 /** A concrete drift method. */
 export type ConcreteMethod = Exclude<DriftMethod, 'auto'>;
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DRIFT_METHODS, type DriftMethod } from '../../monitor/drift.ts';
+import { DRIFT_METHODS, type DriftMethod } from '../../monitor/drift-methods.ts';
 import type { DriftReport } from '../../monitor/service.ts';
 import { withMonitor } from '../monitor-session.ts';
 import { emit, table, usage, type GlobalOptions } from '../output.ts';
