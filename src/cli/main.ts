@@ -65,6 +65,8 @@ function withoutHelpBeforeUnknownCommand(program: Command, argv: string[]): stri
     else if (arg === 'help') help.add(i);
     else {
       const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+      // A command with arguments of its own (`scan PATH…` beside `scan allow`) takes any other word as one.
+      if (!sub && cmd.registeredArguments.length > 0) break;
       if (!sub) return argv.slice(0, i + 1).filter((_, j) => !help.has(j));
       cmd = sub;
     }

@@ -96,6 +96,12 @@ describe('an unknown command', () => {
     }
   });
 
+  it('a command with arguments of its own beside subcommands keeps its options after an argument', async () => {
+    const r = await runCli(['scan', EXAMPLE, '--json'], {});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((r.json as { counts: { dangerous: number } }).counts.dangerous, 0);
+  });
+
   it('the binary exits 2 for an unknown command with --help', async () => {
     const r = await spawnCli(['verisons', '--help'], {});
     assert.equal(r.code, 2);
