@@ -1,4 +1,4 @@
-// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, hashing, rss, api, signing, audit, scan, drift, ingest.
+// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, hashing, rss, api, signing, audit, scan, drift, ingest, startup.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchApi } from './api.ts';
 import { benchHashing } from './hashing.ts';
@@ -11,6 +11,7 @@ import { benchAudit } from './audit.ts';
 import { benchScan } from './scan.ts';
 import { benchDrift } from './drift.ts';
 import { benchIngest } from './ingest.ts';
+import { benchStartup } from './startup.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -25,6 +26,7 @@ const suites: Record<string, (dir: string) => Promise<BenchResult[]>> = {
   scan: async (dir) => benchScan(dir, Number(process.env.BENCH_SCAN_BYTES ?? GiB), 10_000),
   drift: async (dir) => benchDrift(dir, Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000), 20),
   ingest: async (dir) => benchIngest(dir, 5),
+  startup: async (dir) => benchStartup(dir, Number(process.env.BENCH_STARTUP_RUNS ?? 15)),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

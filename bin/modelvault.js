@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npm link` and `npx modelvault` work from a clone.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/ (built by `npm run build`, which `npm ci` runs as `prepare`). A checkout
+// that was never built runs the TypeScript sources through tsx instead, at about a second more per start.
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('../src/cli/main.ts');
-process.exitCode = await run(process.argv.slice(2));
+const dist = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+if (existsSync(dist)) main = await import(dist.href);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  main = await import('../src/cli/main.ts');
+}
+process.exitCode = await main.run(process.argv.slice(2));

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../storage/db/kysely.ts';
 import { canonicalJson } from '../core/canonical-json.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { MerkleTree, signCheckpoint } from './log/index.ts';

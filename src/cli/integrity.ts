@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseVerifierKey, type Ed25519NoteVerifier } from '../audit/index.ts';
+import type { Ed25519NoteVerifier } from '../audit/index.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import type { IntegrityApi } from '../integrity/index.ts';
 import { localActor } from './actor.ts';
@@ -17,6 +17,7 @@ export async function integrityOf(s: Session): Promise<IntegrityApi> {
 
 /** The log's verifier key and where it came from: --log-key FILE, `<home>/keys/log.pub`, or the server. */
 export async function logVerifier(s: Session, api: IntegrityApi, file?: string): Promise<{ verifier: Ed25519NoteVerifier; source: string }> {
+  const { parseVerifierKey } = await import('../audit/index.ts');
   const parse = (text: string, where: string): Ed25519NoteVerifier => {
     try {
       return parseVerifierKey(text.trim());

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+// Command modules import only commander, output helpers and src/core; their actions load the rest.
 import { io, print, reportError, type CliIo, type GlobalOptions } from './output.ts';
 import * as alias from './commands/alias.ts';
 import * as events from './commands/events.ts';
@@ -24,8 +25,6 @@ import * as drift from './commands/drift.ts';
 import * as health from './commands/health.ts';
 import * as versions from './commands/versions.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
 /** Builds the `modelvault` command. */
 export function buildProgram(): Command {
   const program = new Command('modelvault')
@@ -39,6 +38,40 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const c of [init, serve, validate, push, pull, models, versions, stage, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health]) c.register(program);
   return program;
+}
+
+/**
+ * Commander answers `modelvault UNKNOWN --help` (and `help UNKNOWN`) with the parent's help and exit 0. When a
+ * command name is unknown this drops the help requests before it and what follows it, so commander reports the
+ * unknown command with a suggestion instead (exit 2).
+ */
+function withoutHelpBeforeUnknownCommand(program: Command, argv: string[]): string[] {
+  const takesValue = (cmd: Command, flag: string): boolean => {
+    for (let c: Command | null = cmd; c; c = c.parent) {
+      const o = c.options.find((x) => x.long === flag || x.short === flag);
+      if (o) return o.required || o.optional;
+    }
+    return false;
+  };
+  const help = new Set<number>();
+  let cmd = program;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (arg === '-h' || arg === '--help') help.add(i);
+    else if (arg.startsWith('-')) {
+      if (!arg.includes('=') && takesValue(cmd, arg)) i++;
+    } else if (cmd.commands.length === 0) break;
+    else if (arg === 'help') help.add(i);
+    else {
+      const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+      // A command with arguments of its own (`scan PATH…` beside `scan allow`) takes any other word as one.
+      if (!sub && cmd.registeredArguments.length > 0) break;
+      if (!sub) return argv.slice(0, i + 1).filter((_, j) => !help.has(j));
+      cmd = sub;
+    }
+  }
+  return argv;
 }
 
 /** Runs the CLI and returns its exit code: 0 success, 1 a failed check, 2 usage or input error. */
@@ -55,12 +88,12 @@ export async function run(argv: string[], sink?: CliIo): Promise<number> {
 async function runCommand(argv: string[]): Promise<number> {
   // Handled here rather than by commander: `push --version 1.2.0` must reach the subcommand.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    print(pkg.version);
+    print((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
     return 0;
   }
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withoutHelpBeforeUnknownCommand(program, argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -36,8 +36,8 @@ export async function trustFor(s: Session | undefined, o: TrustOptions): Promise
   return { ...trustMaterial(trusted.items), source: `the ${trusted.items.length} key(s) trusted by the registry at ${s.location}` };
 }
 
-/** Verifies DIR against its model.sig; every problem names the file or says why the bundle is invalid. */
-export async function verifySignedDir(dir: string, trust: TrustMaterial): Promise<{ ok: boolean; signer?: { keyId?: string; certificateSubject?: string }; problems: SignatureProblem[] }> {
+/** Verifies DIR against its model.sig, leaving out `ignorePaths`; every problem names the file or says why the bundle is invalid. */
+export async function verifySignedDir(dir: string, trust: TrustMaterial, ignorePaths: string[] = []): Promise<{ ok: boolean; signer?: { keyId?: string; certificateSubject?: string }; problems: SignatureProblem[] }> {
   const { SIGNATURE_FILE, verifyModel } = await import('../integrity/signing/index.ts');
   const file = join(dir, SIGNATURE_FILE);
   let text: string;
@@ -46,7 +46,7 @@ export async function verifySignedDir(dir: string, trust: TrustMaterial): Promis
   } catch (err) {
     return { ok: false, problems: [{ kind: 'invalid_bundle', path: SIGNATURE_FILE, message: `cannot read ${file}: ${(err as Error).message}` }] };
   }
-  const r = await verifyModel(dir, text, trust);
+  const r = await verifyModel(dir, text, { ...trust, ignorePaths });
   return { ok: r.ok, ...(r.signer ? { signer: r.signer } : {}), problems: r.problems.map((p) => ({ kind: p.kind, path: p.path ?? SIGNATURE_FILE, message: p.message })) };
 }
 

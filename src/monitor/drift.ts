@@ -24,7 +24,6 @@ import { binCounts, psi, toFractions } from './stats/psi.ts';
 import { sortFloat64 } from './stats/radix-sort.ts';
 import { wassersteinSorted } from './stats/wasserstein.ts';
 import { twoProportionZTest } from './stats/z-test.ts';
-
 export { DRIFT_METHODS, type ConcreteMethod, type DriftMethod } from './method-spec.ts';
 
 /** Options of {@link detectDrift}. */

@@ -1,4 +1,5 @@
-// The registry's one door: other folders import from here, never from a file inside.
+// The registry's one door: other folders import from here, never from a file inside (its HTTP contract,
+// the request and response schemas, is the second door: schemas.ts, loaded only where a server needs it).
 export { defaultConfig, loadConfig } from './config.ts';
 export type { BlockingVerdict, RegistryConfig, ScanGateConfig, SigningConfig } from './config.ts';
 export type { RegistryContext } from './context.ts';
@@ -7,7 +8,6 @@ export { appendEvents, readEvents } from './events.ts';
 export type { NewEvent } from './events.ts';
 export { lineageToDot, lineageToMermaid, lineageToText } from './lineage-render.ts';
 export { ReadCache } from './read-cache.ts';
-export * as registrySchemas from './schemas.ts';
 export { RegistryService } from './service.ts';
 export { versionSortKey } from './sort-key.ts';
 export { listModelFiles, pullVersion, pushFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import parse from 'semver/functions/parse.js';
 
 const pad = (n: number | string): string => String(n).padStart(12, '0');
 
@@ -7,7 +7,7 @@ const pad = (n: number | string): string => String(n).padStart(12, '0');
  * Pre-release identifiers: numeric ones sort before alphanumeric ones, and a release after all its pre-releases.
  */
 export function versionSortKey(version: string): string {
-  const v = semver.parse(version);
+  const v = parse(version);
   if (!v) throw new TypeError(`not a semver version: ${version}`);
   const core = `${pad(v.major)}.${pad(v.minor)}.${pad(v.patch)}`;
   if (v.prerelease.length === 0) return `${core}~`;

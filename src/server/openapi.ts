@@ -1,5 +1,5 @@
 import { ERROR_CODES } from '../core/errors.ts';
-import { registrySchemas as registry } from '../registry/index.ts';
+import * as registry from '../registry/schemas.ts';
 import * as scan from '../scan/schemas.ts';
 import { Problem } from './problem.ts';
 import type { JsonSchema, RouteSpec } from './route-spec.ts';

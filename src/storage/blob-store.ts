@@ -1,22 +1,18 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../core/digest.ts';
-import { Closed, Count, Matching, Type, type Static } from '../core/schema.ts';
+import type { Static } from '../core/schema.ts';
+import type * as S from './schemas.ts';
 
 /** Progress callback: bytes done so far. */
 export type ProgressFn = (bytesDone: number) => void;
 
-/** An upload id (a UUID). */
-export const UPLOAD_ID_PATTERN = /^[0-9a-f-]{36}$/;
+export { UPLOAD_ID_PATTERN } from './upload-id.ts';
 
 /** Result of storing a blob; `created` is false when the blob was already present and nothing new was stored. */
-export const PutResult = Closed({ digest: Type.Unsafe<Digest>(Type.String()), size: Count, created: Type.Boolean() });
-/** Result of storing a blob. */
-export type PutResult = Static<typeof PutResult>;
+export type PutResult = Static<typeof S.PutResult>;
 
 /** State of a resumable upload; `offset` is the bytes received so far, where the next append must start. */
-export const UploadSession = Closed({ id: Matching(UPLOAD_ID_PATTERN, 36), offset: Count, createdAt: Type.String() });
-/** State of a resumable upload. */
-export type UploadSession = Static<typeof UploadSession>;
+export type UploadSession = Static<typeof S.UploadSession>;
 
 /** A byte range, inclusive of both ends (as in HTTP Range). */
 export interface ByteRange {

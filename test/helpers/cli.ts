@@ -29,10 +29,10 @@ function result(code: number, stdout: string, stderr: string): CliResult {
   return { code, stdout, stderr, json };
 }
 
-/** Runs the installed `modelvault` binary (bin/modelvault.js) in a child process. */
-export function spawnCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+/** Runs the installed `modelvault` binary (bin/modelvault.js) in a child process, with `nodeArgs` given to node. */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...ISOLATE, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { env: { ...process.env, ...ISOLATE, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openApp, resolveSettings } from '../../app.ts';
 import { emit, type GlobalOptions } from '../output.ts';
 
 const CONFIG_TEMPLATE = `# ModelVault registry configuration.
@@ -34,6 +33,7 @@ export function register(program: Command): void {
     .description('create the registry home (database, blob store, config.yaml)')
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const { openApp, resolveSettings } = await import('../../app.ts');
       const settings = resolveSettings({ home: opts.home });
       const app = await openApp(settings);
       await app.close();

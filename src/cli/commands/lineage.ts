@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { lineageToDot, lineageToMermaid, lineageToText } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
 import { intOption, print, type GlobalOptions, usage } from '../output.ts';
 
@@ -15,6 +14,7 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const format = opts.json ? 'json' : o.format;
       if (!['text', 'json', 'dot', 'mermaid'].includes(format)) throw usage(`--format ${format} is not supported`, 'use text, json, dot or mermaid');
+      const { lineageToDot, lineageToMermaid, lineageToText } = await import('../../registry/index.ts');
       const g = await withSession(opts, (s) => s.api.lineage(ref, { depth: intOption(o.depth, 'depth') }));
       const out = format === 'json' ? JSON.stringify(g, null, 2) : format === 'dot' ? lineageToDot(g) : format === 'mermaid' ? lineageToMermaid(g) : lineageToText(g);
       print(out);

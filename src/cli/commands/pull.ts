@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { withSession } from '../context.ts';
 import { bytes, emit, type GlobalOptions } from '../output.ts';
-import { transferProgress } from '../progress.ts';
-import { verifyPulledSignatures } from '../signature-verify.ts';
 
 /** `modelvault pull REF DIR`: downloads a version, verifying every byte. */
 export function register(program: Command): void {
@@ -15,7 +13,7 @@ export function register(program: Command): void {
     .option('--verify', "after downloading, check the version's signatures and enforce the registry's signing policy for its stage")
     .action(async (ref: string, dir: string, o: { force?: boolean; verify?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const { pullVersion } = await import('../../registry/index.ts');
+      const [{ pullVersion }, { transferProgress }, { verifyPulledSignatures }] = await Promise.all([import('../../registry/index.ts'), import('../progress.ts'), import('../signature-verify.ts')]);
       const { version, files, signing } = await withSession(opts, async (s) => {
         const version = await s.api.getVersion(ref);
         const progress = transferProgress(version.files, { json: opts.json, label: 'pull' });

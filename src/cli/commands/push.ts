@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { assertName } from '../../core/names.ts';
 import { assertVersion } from '../../core/version.ts';
 import { withSession } from '../context.ts';
-import { loadValidModelDir, localConfig } from '../model-dir.ts';
 import { bytes, emit, type GlobalOptions } from '../output.ts';
-import { transferProgress } from '../progress.ts';
 
 /** `modelvault push DIR`: validate, hash, store and register a model version. */
 export function register(program: Command): void {
@@ -16,7 +14,12 @@ export function register(program: Command): void {
     .option('--version <version>', 'register as this version instead of metadata.version')
     .action(async (dir: string, o: { name?: string; version?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const [{ detectFileFormat }, { listModelFiles, pushFiles }] = await Promise.all([import('../../formats/index.ts'), import('../../registry/index.ts')]);
+      const [{ detectFileFormat }, { listModelFiles, pushFiles }, { loadValidModelDir, localConfig }, { transferProgress }] = await Promise.all([
+        import('../../formats/index.ts'),
+        import('../../registry/index.ts'),
+        import('../model-dir.ts'),
+        import('../progress.ts'),
+      ]);
       const { report, metadata, modelCard } = await loadValidModelDir(dir, localConfig(opts.home));
       if (o.name) metadata.name = assertName(o.name);
       if (o.version) metadata.version = assertVersion(o.version);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { localConfig, policyOptions } from '../model-dir.ts';
 import { type GlobalOptions, print, usage } from '../output.ts';
 
 /** `modelvault validate DIR`: checks a model directory against the registry policy. */
@@ -13,7 +12,7 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const format = opts.json ? 'json' : o.format;
       if (!['text', 'json', 'sarif'].includes(format)) throw usage(`--format ${format} is not supported`, 'use text, json or sarif');
-      const { formatJson, formatSarif, formatText, reportExitCode, validateModelDir } = await import('../../policy/index.ts');
+      const [{ formatJson, formatSarif, formatText, reportExitCode, validateModelDir }, { localConfig, policyOptions }] = await Promise.all([import('../../policy/index.ts'), import('../model-dir.ts')]);
       const report = await validateModelDir(dir, policyOptions(localConfig(opts.home)));
       const out = format === 'json' ? formatJson(report) : format === 'sarif' ? formatSarif(report) : formatText(report);
       print(out);

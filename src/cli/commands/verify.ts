@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { ModelVaultError } from '../../core/errors.ts';
 import type { VerifyProblem } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
-import { emit, type GlobalOptions } from '../output.ts';
+import { emit, usage, type GlobalOptions } from '../output.ts';
 import type { SignatureCheck } from '../../integrity/keys/index.ts';
 import { collect } from '../integrity.ts';
 import { checkStoredSignatures, describeChecks, hasSignatureFile, trustFor, verifySignedDir, type TrustOptions } from '../signature-verify.ts';
@@ -21,14 +21,17 @@ export function register(program: Command): void {
     .option('--ref <ref>', 'for a directory: compare with this version instead of the one its metadata names')
     .option('--key <pub>', 'trusted public key for signatures (repeatable; default: the keys the registry trusts)', collect, [])
     .option('--cert-chain <file>', 'trusted certificate chain or root, PEM (repeatable)', collect, [])
-    .action(async (target: string, o: { ref?: string } & TrustOptions, cmd: Command) => {
+    .option('--ignore-paths <paths>', "for a directory: paths inside it to leave out of the check, comma-separated or repeated (as model-signing's --ignore-paths)", collect, [])
+    .action(async (target: string, o: { ref?: string; ignorePaths: string[] } & TrustOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const local = await isDirectory(target);
+      const ignorePaths = o.ignorePaths.flatMap((p) => p.split(',')).filter((p) => p !== '');
+      if (!local && ignorePaths.length > 0) throw usage(`--ignore-paths applies to a model directory; ${target} is not one`, 'drop --ignore-paths to verify a stored version');
       // A signed directory is checked against its model.sig; --ref also compares it with the registry.
       if (local && !o.ref && (await hasSignatureFile(target))) {
         const given = o.key.length > 0 || o.certChain.length > 0;
         const trust = given ? await trustFor(undefined, o) : await withSession(opts, (s) => trustFor(s, o));
-        const r = await verifySignedDir(target, trust);
+        const r = await verifySignedDir(target, trust, ignorePaths);
         const signer = r.signer?.keyId ?? r.signer?.certificateSubject ?? 'unknown';
         emit(opts, { target, ok: r.ok, signer: r.signer ?? null, trustedKeys: trust.source, problems: r.problems }, () =>
           r.ok
@@ -38,11 +41,13 @@ export function register(program: Command): void {
         if (!r.ok) process.exitCode = 1;
         return;
       }
-      const [{ validateModelDir }, { listModelFiles, verifyLocalDir, verifyStoredVersion }, { hashFiles }] = await Promise.all([
+      const [{ validateModelDir }, { listModelFiles, verifyLocalDir, verifyStoredVersion }, { hashFiles }, { isIgnored, normalizeIgnorePaths }] = await Promise.all([
         import('../../policy/index.ts'),
         import('../../registry/index.ts'),
         import('../../storage/hash-pool.ts'),
+        import('../../integrity/signing/index.ts'),
       ]);
+      const ignored = local ? normalizeIgnorePaths(target, ignorePaths) : [];
       const { ref, problems, files, signatures } = await withSession(opts, async (s) => {
         if (!local) {
           const version = await s.api.getVersion(target);
@@ -60,10 +65,12 @@ export function register(program: Command): void {
           ref = `${m.name}@${m.version}`;
         }
         const version = await s.api.getVersion(ref);
-        const entries = await listModelFiles(target);
+        // Ignored paths are left out on both sides: neither extra here nor missing from the registry's files.
+        const entries = (await listModelFiles(target)).filter((e) => !isIgnored(e.path, ignored));
         const hashed = await hashFiles(entries.map((e) => ({ src: e.absPath })));
-        const problems: VerifyProblem[] = await verifyLocalDir(target, version, entries.map((e, i) => ({ path: e.path, digest: hashed[i]!.digest, size: hashed[i]!.size })));
-        return { ref: `${version.name}@${version.version}`, problems, files: version.files.length, signatures: [] as SignatureCheck[] };
+        const compared = { ...version, files: version.files.filter((f) => !isIgnored(f.path, ignored)) };
+        const problems: VerifyProblem[] = await verifyLocalDir(target, compared, entries.map((e, i) => ({ path: e.path, digest: hashed[i]!.digest, size: hashed[i]!.size })));
+        return { ref: `${version.name}@${version.version}`, problems, files: compared.files.length, signatures: [] as SignatureCheck[] };
       });
       emit(opts, { target, ref, ok: problems.length === 0, files, problems, signatures }, () =>
         problems.length === 0

@@ -9,4 +9,4 @@ export type { GeneratedKeyPair, SigningKeyType } from './keys.ts';
 export { BUNDLE_MEDIA_TYPE, IN_TOTO_PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE, parseBundle, parseStatement } from './bundle.ts';
 export type { ModelStatement, ParseResult, ParsedBundle, SignedResource, SigstoreBundle, VerificationMaterial } from './bundle.ts';
 export { comparePaths } from './path-order.ts';
-export { DEFAULT_IGNORE_PATHS, SIGNATURE_FILE } from './ignore-paths.ts';
+export { DEFAULT_IGNORE_PATHS, SIGNATURE_FILE, isIgnored, normalizeIgnorePaths } from './ignore-paths.ts';

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app.ts';
 import { actorOf } from '../actor.ts';
 import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
-import { registrySchemas } from '../../registry/index.ts';
+import * as registrySchemas from '../../registry/schemas.ts';
 import { AliasBody, AliasParams, NameParams, RollbackBody, SelectorParams, StageBody, StageHistory } from '../schemas/registry.ts';
 
 const { StageResult } = registrySchemas;

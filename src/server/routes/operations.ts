@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql } from '../../storage/db/kysely.ts';
 import type { AppContext } from '../../app.ts';
 import { ModelVaultError, toModelVaultError } from '../../core/errors.ts';
 import type { HttpMetrics } from '../metrics.ts';

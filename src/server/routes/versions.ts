@@ -2,7 +2,7 @@ import type { AppContext } from '../../app.ts';
 import { ModelVaultError } from '../../core/errors.ts';
 import { actorOf } from '../actor.ts';
 import { JSON_BODY_LIMIT, REGISTER_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
-import { registrySchemas } from '../../registry/index.ts';
+import * as registrySchemas from '../../registry/schemas.ts';
 import { DescriptionBody, EvidenceList, EvidenceQuery, LineageQuery, NameParams, SelectorParams, TagKeysBody, TagsBody, VersionPage, VersionParams } from '../schemas/registry.ts';
 
 const { EvidenceSummary, LineageGraph, NewEvidence, RegisterResult, RegisterVersionInput, VersionDetail, VersionFilter } = registrySchemas;

@@ -1,5 +1,5 @@
 import { Closed, DigestText, Str, Type } from '../../core/schema.ts';
-import { PutResult, UploadSession } from '../../storage/blob-store.ts';
+import { PutResult, UploadSession } from '../../storage/schemas.ts';
 
 // Content-addressed blobs and resumable uploads as the HTTP API carries them.
 

@@ -1,6 +1,6 @@
 import { TAG_KEY_PATTERN } from '../../core/names.ts';
 import { AliasText, Closed, Dictionary, Matching, NameText, SelectorText, StageName, Str, Type, VersionText } from '../../core/schema.ts';
-import { registrySchemas } from '../../registry/index.ts';
+import * as registrySchemas from '../../registry/schemas.ts';
 
 const { EventFilter, EvidenceSummary, Evidence, ModelSummary, pageOf, RegistryEvent, StageChange, VersionSummary } = registrySchemas;
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql } from './kysely.ts';
 
 /** Builds the migrations for a dialect; ids differ (SQLite autoincrement vs PostgreSQL identity). */
 function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {

@@ -1,5 +1,5 @@
 import type Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from './kysely.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ModelVaultError } from '../../core/errors.ts';

@@ -1,0 +1,50 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, ms, type BenchResult } from './lib.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'modelvault.js');
+const EXAMPLE = join(ROOT, 'examples', 'fraud-detector');
+const ENV = { ...process.env, MODELVAULT_URL: '', MODELVAULT_DATABASE_URL: '', MODELVAULT_BLOB_URL: '', CI: '1' };
+
+/** Wall time in milliseconds of one whole `node ARGS` process, from spawn to exit; throws unless it exits 0. */
+function timeProcess(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+/**
+ * Whole-process start-up of `modelvault --help` and of `versions list NAME` on a local home, each against
+ * `node -e ''` in the same run: the three are interleaved `runs` times and their medians compared.
+ */
+export async function benchStartup(dir: string, runs: number): Promise<BenchResult[]> {
+  // The bin runs the compiled dist/: build it so the figures are those of these sources.
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const home = join(dir, 'home');
+  execFileSync(process.execPath, [BIN, '--home', home, 'push', EXAMPLE], { env: ENV, stdio: 'ignore' });
+  const cases = {
+    node: ['-e', ''],
+    help: [BIN, '--help'],
+    list: [BIN, '--home', home, 'versions', 'list', 'fraud-detector'],
+  };
+  const times: Record<keyof typeof cases, number[]> = { node: [], help: [], list: [] };
+  for (const args of Object.values(cases)) await timeProcess(args);
+  for (let r = 0; r < runs; r++) for (const [name, args] of Object.entries(cases)) times[name as keyof typeof cases].push(await timeProcess(args));
+  const node = median(times.node);
+  const result = (name: string, xs: number[], targetMs: number): BenchResult => ({
+    name,
+    value: ms(median(xs)),
+    baseline: `node -e '' ${ms(node)}`,
+    ratio: median(xs) / node,
+    target: `≤ ${targetMs / 1000} s`,
+    pass: median(xs) <= targetMs,
+  });
+  return [result(`start-up: modelvault --help (median of ${runs})`, times.help, 250), result(`start-up: modelvault versions list NAME, local home (median of ${runs})`, times.list, 350)];
+}
