@@ -1,20 +1,17 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApp, type AppContext } from '../src/app.ts';
-import { loadValidModelDir } from '../src/cli/model-dir.ts';
-import { detectFileFormat } from '../src/formats/index.ts';
+import { pushModelDir } from '../src/cli/push-model-dir.ts';
 import { defaultConfig } from '../src/registry/config.ts';
 import { EmbeddedBlobTransport } from '../src/registry/embedded-transport.ts';
-import { listModelFiles, pullVersion, pushFiles } from '../src/registry/transfer.ts';
+import { pullVersion } from '../src/registry/transfer.ts';
 import type { BlobTransport, RegistryApi } from '../src/registry/types.ts';
 import { floorCopy, median, ms, time, type BenchResult } from './lib.ts';
 import { makeBenchModel } from './model-dir.ts';
 
 /** Push a model directory the way `modelvault push` does: validate, list, detect, store, register. */
 export async function pushDir(api: RegistryApi, transport: BlobTransport, dir: string): Promise<void> {
-  const { metadata, modelCard } = await loadValidModelDir(dir, defaultConfig());
-  const files = await listModelFiles(dir);
-  await pushFiles({ api, transport, metadata, modelCard, files, detectFormat: (f) => detectFileFormat(f.absPath) });
+  await pushModelDir(dir, { api, transport, config: defaultConfig() });
 }
 
 /** Opens a fresh embedded registry in `home`. */
