@@ -1,17 +1,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApp, type AppContext } from '../src/app.ts';
-import { loadValidModelDir } from '../src/cli/model-dir.ts';
-import { detectFileFormat } from '../src/formats/index.ts';
-import { type BlobTransport, defaultConfig, EmbeddedBlobTransport, listModelFiles, pullVersion, pushFiles, type RegistryApi } from '../src/registry/index.ts';
+import { pushModelDir } from '../src/cli/push-model-dir.ts';
+import { type BlobTransport, defaultConfig, EmbeddedBlobTransport, pullVersion, type RegistryApi } from '../src/registry/index.ts';
 import { floorCopy, median, ms, time, type BenchResult } from './lib.ts';
 import { makeBenchModel } from './model-dir.ts';
 
 /** Push a model directory the way `modelvault push` does: validate, list, detect, store, register. */
 export async function pushDir(api: RegistryApi, transport: BlobTransport, dir: string): Promise<void> {
-  const { metadata, modelCard } = await loadValidModelDir(dir, defaultConfig());
-  const files = await listModelFiles(dir);
-  await pushFiles({ api, transport, metadata, modelCard, files, detectFormat: (f) => detectFileFormat(f.absPath) });
+  await pushModelDir(dir, { api, transport, config: defaultConfig() });
 }
 
 /** Opens a fresh embedded registry in `home`. */

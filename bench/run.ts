@@ -1,6 +1,8 @@
-// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, hashing, rss, api, signing, audit, scan, drift, ingest, startup.
+// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, cli-transfer, cli-http, scan-healthz, hashing, rss, api, signing, audit, scan, drift, ingest, startup.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchApi } from './api.ts';
+import { benchCliTransfer } from './cli-transfer.ts';
+import { benchHealthzDuringScan } from './scan-responsive.ts';
 import { benchHashing } from './hashing.ts';
 import { benchHttpTransfer } from './http.ts';
 import { scratch, type BenchResult } from './lib.ts';
@@ -18,6 +20,9 @@ const MiB = 2 ** 20;
 const suites: Record<string, (dir: string) => Promise<BenchResult[]>> = {
   transfer: async (dir) => benchEmbeddedTransfer(dir, Number(process.env.BENCH_TRANSFER_BYTES ?? GiB), 3),
   http: async (dir) => benchHttpTransfer(dir, Number(process.env.BENCH_TRANSFER_BYTES ?? GiB), 3),
+  'cli-transfer': async (dir) => benchCliTransfer(dir, Number(process.env.BENCH_TRANSFER_BYTES ?? GiB), 3, 'embedded'),
+  'cli-http': async (dir) => benchCliTransfer(dir, Number(process.env.BENCH_TRANSFER_BYTES ?? GiB), 3, 'server'),
+  'scan-healthz': async (dir) => benchHealthzDuringScan(dir, Number(process.env.BENCH_SCAN_BYTES ?? GiB)),
   hashing: async (dir) => benchHashing(dir, 512 * MiB),
   rss: async (dir) => [await benchPeakRss(dir, Number(process.env.BENCH_RSS_BYTES ?? 4 * GiB))],
   signing: async (dir) => benchSignedVerify(dir, Number(process.env.BENCH_SIGN_BYTES ?? 4 * GiB), 8, 3),

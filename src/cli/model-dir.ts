@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
-import type { ValidationReport } from '../policy/index.ts';
+import type { PolicyOptions, ValidationReport } from '../policy/index.ts';
 import { loadConfig, type RegistryConfig } from '../registry/index.ts';
 
 /** Policy options from the registry's config.yaml (the embedded home's, also used as the local policy in remote mode). */
@@ -19,10 +19,17 @@ export function localConfig(home?: string): RegistryConfig {
   return loadConfig(resolve(home ?? process.env.MODELVAULT_HOME ?? join(homedir(), '.modelvault')));
 }
 
-/** Validates a model directory and returns the report, its metadata and model card; refuses an invalid one. */
-export async function loadValidModelDir(dir: string, config: RegistryConfig): Promise<{ report: ValidationReport; metadata: Record<string, unknown>; modelCard: string | null }> {
+/**
+ * Validates a model directory and returns the report, its metadata and model card; refuses an invalid one.
+ * `checks` turns checksum verification off or says where file digests come from.
+ */
+export async function loadValidModelDir(
+  dir: string,
+  config: RegistryConfig,
+  checks: Pick<PolicyOptions, 'verifyChecksums' | 'digestOf'> = {},
+): Promise<{ report: ValidationReport; metadata: Record<string, unknown>; modelCard: string | null }> {
   const { validateModelDir } = await import('../policy/index.ts');
-  const report = await validateModelDir(dir, policyOptions(config));
+  const report = await validateModelDir(dir, { ...policyOptions(config), ...checks });
   if (!report.ok || !report.metadata) {
     const problems = report.problems.filter((p) => p.severity === 'error');
     throw new ModelVaultError('validation_failed', `${dir} does not pass the registry policy (${problems.length} problem${problems.length === 1 ? '' : 's'})`, {

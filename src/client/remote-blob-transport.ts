@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type Digest } from '../core/digest.ts';
@@ -21,6 +21,13 @@ export interface RemoteBlobTransportOptions extends RemoteOptions {
 
 type Progress = (bytes: number) => void;
 
+/** One file to upload under a known digest. */
+interface UploadJob {
+  index: number;
+  digest: Digest;
+  size: number;
+}
+
 /** A failed connection is worth retrying; an answer from the server (a mismatch, a refusal) is not. */
 function isTransient(err: unknown): boolean {
   return err instanceof ModelVaultError && err.code === 'server_unreachable';
@@ -42,30 +49,62 @@ export class RemoteBlobTransport implements BlobTransport {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
   }
 
-  async storeFiles(paths: string[], onProgress?: (index: number, bytes: number) => void): Promise<{ digest: Digest; size: number }[]> {
-    const hashed = await hashFiles(paths.map((src) => ({ src })));
-    if (hashed.length === 0) return [];
-    const { missing } = await this.api.json<{ missing: string[] }>('POST', '/blobs/missing', { json: { digests: [...new Set(hashed.map((h) => h.digest))] } });
-    const needed = new Set(missing.map((d) => parseDigest(d)));
-    // One upload per distinct missing digest, from the first file that has it.
-    const jobs: number[] = [];
-    hashed.forEach((h, i) => {
-      if (needed.delete(h.digest)) jobs.push(i);
-      else onProgress?.(i, h.size);
+  async missing(digests: readonly Digest[]): Promise<Set<Digest>> {
+    if (digests.length === 0) return new Set();
+    const { missing } = await this.api.json<{ missing: string[] }>('POST', '/blobs/missing', { json: { digests: [...new Set(digests)] } });
+    return new Set(missing.map((d) => parseDigest(d)));
+  }
+
+  async storeFiles(paths: string[], onProgress?: (index: number, bytes: number) => void, options: { expected?: readonly (Digest | undefined)[] } = {}): Promise<{ digest: Digest; size: number }[]> {
+    const out: { digest: Digest; size: number }[] = new Array(paths.length);
+    const unknown: number[] = [];
+    const declared: UploadJob[] = [];
+    for (const [index, path] of paths.entries()) {
+      const digest = options.expected?.[index];
+      if (digest) declared.push({ index, digest, size: (await stat(path)).size });
+      else unknown.push(index);
+    }
+    // A declared digest names the upload before the file is read: the server hashes the bytes once and refuses a mismatch.
+    const mismatched = new Set<number>();
+    await this.uploadAll(paths, declared, onProgress, (job, err) => {
+      if (!(err instanceof ModelVaultError && err.code === 'digest_mismatch')) throw err;
+      mismatched.add(job.index);
     });
+    for (const job of declared) if (!mismatched.has(job.index)) out[job.index] = { digest: job.digest, size: job.size };
+    const rest = [...unknown, ...mismatched].sort((a, b) => a - b);
+    const hashed = await hashFiles(rest.map((i) => ({ src: paths[i]! })));
+    const needed = await this.missing(hashed.map((h) => h.digest));
+    // One upload per distinct missing digest, from the first file that has it.
+    const jobs: UploadJob[] = [];
+    hashed.forEach((h, j) => {
+      const index = rest[j]!;
+      out[index] = h;
+      if (needed.delete(h.digest)) jobs.push({ index, digest: h.digest, size: h.size });
+      else onProgress?.(index, h.size);
+    });
+    await this.uploadAll(paths, jobs, onProgress, (_job, err) => {
+      throw err;
+    });
+    return out;
+  }
+
+  /** Uploads `jobs`, a few at a time; `onError` decides whether a failed upload ends the whole transfer. */
+  private async uploadAll(paths: string[], jobs: UploadJob[], onProgress: ((index: number, bytes: number) => void) | undefined, onError: (job: UploadJob, err: unknown) => void): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
-        const i = jobs[next++]!;
-        const h = hashed[i]!;
-        const report: Progress = (bytes) => onProgress?.(i, bytes);
-        if (h.size >= this.sessionThreshold) await this.uploadResumable(paths[i]!, h.digest, h.size, report);
-        else await this.uploadWhole(paths[i]!, h.digest, report);
-        report(h.size);
+        const job = jobs[next++]!;
+        const report: Progress = (bytes) => onProgress?.(job.index, bytes);
+        try {
+          if (job.size >= this.sessionThreshold) await this.uploadResumable(paths[job.index]!, job.digest, job.size, report);
+          else await this.uploadWhole(paths[job.index]!, job.digest, report);
+          report(job.size);
+        } catch (err) {
+          onError(job, err);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
-    return hashed.map((h) => ({ digest: h.digest, size: h.size }));
   }
 
   private async backoff(attempt: number): Promise<void> {

@@ -40,7 +40,7 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
  * Checks every artifact the metadata lists: a safe relative path, present, a regular file (or a SavedModel
  * directory), not reached through a link that leaves the directory, matching its declared sha256, and named by convention.
  */
-export async function checkArtifacts(source: MetadataSource, dirReal: string, options: Required<Pick<PolicyOptions, 'verifyChecksums' | 'namingConvention'>>): Promise<Problem[]> {
+export async function checkArtifacts(source: MetadataSource, dirReal: string, options: Required<Pick<PolicyOptions, 'verifyChecksums' | 'namingConvention'>> & Pick<PolicyOptions, 'digestOf'>): Promise<Problem[]> {
   const meta = asRecord(source.data);
   const artifacts = meta?.artifacts;
   if (!meta || !Array.isArray(artifacts)) return [];
@@ -52,7 +52,8 @@ export async function checkArtifacts(source: MetadataSource, dirReal: string, op
   const hashOf = (real: string): Promise<Digest> => {
     let h = hashes.get(real);
     if (!h) {
-      h = sha256File(real);
+      const known = options.digestOf?.(real);
+      h = known !== undefined ? Promise.resolve(known) : sha256File(real);
       hashes.set(real, h);
     }
     return h;
@@ -145,6 +146,25 @@ export async function checkArtifacts(source: MetadataSource, dirReal: string, op
     }
   }
   return problems;
+}
+
+/**
+ * The sha256 the metadata declares for each artifact path: `artifacts[].checksum`, and `training_hash` when it is a
+ * digest and there is exactly one artifact. Declarations only, unchecked; the checksum checks above verify them.
+ */
+export function declaredDigests(metadata: Record<string, unknown>): Map<string, Digest> {
+  const out = new Map<string, Digest>();
+  const artifacts = Array.isArray(metadata.artifacts) ? metadata.artifacts : [];
+  const pathOf = (entry: unknown): string | undefined => (typeof entry === 'string' ? entry : typeof asRecord(entry)?.path === 'string' ? (asRecord(entry)!.path as string) : undefined);
+  for (const entry of artifacts) {
+    const path = pathOf(entry);
+    const checksum = asRecord(entry)?.checksum;
+    if (path !== undefined && typeof checksum === 'string' && isDigest(checksum.toLowerCase())) out.set(path, checksum.toLowerCase() as Digest);
+  }
+  const trainingHash = typeof metadata.training_hash === 'string' ? metadata.training_hash.toLowerCase() : undefined;
+  const only = artifacts.length === 1 ? pathOf(artifacts[0]) : undefined;
+  if (only !== undefined && trainingHash !== undefined && isDigest(trainingHash) && !out.has(only)) out.set(only, trainingHash as Digest);
+  return out;
 }
 
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]+:/;

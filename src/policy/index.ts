@@ -7,3 +7,4 @@ export { DEFAULT_REQUIRED_SECTIONS, MODEL_CARD_FILE } from './model-card.ts';
 export { METADATA_SCHEMA_URL } from './metadata-schema.ts';
 export { NAMING_CONVENTION } from './naming-convention.ts';
 export type { ArtifactEntry, ModelLineage, ModelMetadata, PolicyOptions, Position, Problem, Severity, TensorSpec, ValidationReport } from './types.ts';
+export { declaredDigests } from './artifacts.ts';

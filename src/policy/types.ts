@@ -1,3 +1,5 @@
+import type { Digest } from '../core/digest.ts';
+
 /** How bad a problem is: errors fail validation, warnings do not. */
 export type Severity = 'error' | 'warning';
 
@@ -40,6 +42,8 @@ export interface PolicyOptions {
   verifyChecksums?: boolean;
   /** Warn about artifact file names that do not follow `{model_name}_{version}_{date}.{ext}` (default 'warn'). */
   namingConvention?: 'warn' | 'off';
+  /** The sha256 of a file (by real path) for checksum checks, when already known: a push passes the digests its transfer computed so no file is hashed twice. Undefined: hash the file. */
+  digestOf?: (realPath: string) => Digest | undefined;
 }
 
 /** A 1-based position in a text file. */

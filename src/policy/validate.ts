@@ -62,7 +62,7 @@ export async function validateModelDir(dir: string, options: PolicyOptions = {})
     if (isObject) {
       metadataProblems.push(...checkLicenseField(source), ...checkRequiredFields(source, options.requiredFields ?? []));
       metadataProblems.push(
-        ...(await checkArtifacts(source, dirReal, { verifyChecksums: options.verifyChecksums ?? true, namingConvention: options.namingConvention ?? 'warn' })),
+        ...(await checkArtifacts(source, dirReal, { verifyChecksums: options.verifyChecksums ?? true, namingConvention: options.namingConvention ?? 'warn', ...(options.digestOf ? { digestOf: options.digestOf } : {}) })),
         ...(await checkDatasetManifest(source, dirReal)),
       );
     }

@@ -7,6 +7,13 @@ import type { BlobTransport } from './types.ts';
 export class EmbeddedBlobTransport implements BlobTransport {
   constructor(private readonly blobs: BlobStore) {}
 
+  async missing(digests: readonly Digest[]): Promise<Set<Digest>> {
+    const unique = [...new Set(digests)];
+    const present = await Promise.all(unique.map(async (d) => (await this.blobs.stat(d)) !== undefined));
+    return new Set(unique.filter((_, i) => !present[i]));
+  }
+
+  /** Hashes while copying, so the store names each blob by what it read; `expected` is not needed. */
   async storeFiles(paths: string[], onProgress?: (index: number, bytes: number) => void): Promise<{ digest: Digest; size: number }[]> {
     const stored = await this.blobs.putFiles(paths, onProgress);
     return stored.map((s) => ({ digest: s.digest, size: s.size }));

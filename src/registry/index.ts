@@ -10,8 +10,8 @@ export { lineageToDot, lineageToMermaid, lineageToText } from './lineage-render.
 export { ReadCache } from './read-cache.ts';
 export { RegistryService } from './service.ts';
 export { versionSortKey } from './sort-key.ts';
-export { listModelFiles, pullVersion, pushFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';
-export type { LocalFile, PulledFile, PullOptions, PushOptions, VerifyProblem } from './transfer.ts';
+export { listModelFiles, pullVersion, storeModelFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';
+export type { LocalFile, PulledFile, PullOptions, StoreOptions, VerifyProblem } from './transfer.ts';
 export type {
   BlobTransport,
   EventFilter,

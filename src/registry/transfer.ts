@@ -7,7 +7,8 @@ import type { Digest } from '../core/digest.ts';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
 import { safeRelativePath } from '../core/paths.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import type { BlobTransport, ManifestEntry, RegistryApi, VersionDetail } from './types.ts';
+import { hashFiles } from '../storage/hash-pool.ts';
+import type { BlobTransport, ManifestEntry, VersionDetail } from './types.ts';
 
 /** Names never stored as part of a version (VCS and OS clutter). */
 const IGNORED = new Set(['.git', '.hg', '.svn', '.dvc', '.DS_Store', '__pycache__', '.ipynb_checkpoints']);
@@ -62,30 +63,46 @@ export async function listModelFiles(dir: string): Promise<LocalFile[]> {
   return out;
 }
 
-/** Options of a push. */
-export interface PushOptions {
-  api: RegistryApi;
+/** Options of storing a model directory's files. */
+export interface StoreOptions {
   transport: BlobTransport;
-  metadata: Record<string, unknown>;
-  modelCard: string | null;
   files: LocalFile[];
   detectFormat: (file: LocalFile) => Promise<string>;
+  /** Digests the files are believed to have, by path (declared in the metadata, or in the version already registered). */
+  expected?: ReadonlyMap<string, Digest>;
   onProgress?: (index: number, bytes: number) => void;
 }
 
-/** Stores a directory's files and registers the version in one transaction; returns its manifest too. */
-export async function pushFiles(opts: PushOptions) {
-  const formats = await mapLimit(opts.files, 8, (f) => opts.detectFormat(f));
-  const stored = await opts.transport.storeFiles(opts.files.map((f) => f.absPath), opts.onProgress);
-  const files: ManifestEntry[] = opts.files.map((f, i) => {
-    const s = stored[i]!;
+/**
+ * Stores the files of a model directory and returns their manifest entries; every file is read once. A file
+ * whose expected digest the store already holds is only hashed, to prove it still has that content, so a
+ * re-push writes nothing; every other file is hashed while it is stored.
+ */
+export async function storeModelFiles(opts: StoreOptions): Promise<ManifestEntry[]> {
+  const { files, transport } = opts;
+  const formats = await mapLimit(files, 8, (f) => opts.detectFormat(f));
+  const expected = files.map((f) => opts.expected?.get(f.path));
+  const declared = expected.filter((d): d is Digest => d !== undefined);
+  const absent = declared.length > 0 ? await transport.missing(declared) : new Set<Digest>();
+  const held = files.flatMap((_, i) => (expected[i] !== undefined && !absent.has(expected[i]) ? [i] : []));
+  const hashed = await hashFiles(held.map((i) => ({ src: files[i]!.absPath })), { onProgress: (j, b) => opts.onProgress?.(held[j]!, b) });
+  const results: ({ digest: Digest; size: number } | undefined)[] = new Array(files.length);
+  held.forEach((i, j) => {
+    if (hashed[j]!.digest === expected[i]) results[i] = hashed[j];
+  });
+  const rest = files.flatMap((_, i) => (results[i] === undefined ? [i] : []));
+  const stored = await transport.storeFiles(rest.map((i) => files[i]!.absPath), (j, b) => opts.onProgress?.(rest[j]!, b), {
+    // A file that no longer matches a digest the store holds is stored under the digest it has.
+    expected: rest.map((i) => (expected[i] !== undefined && absent.has(expected[i]) ? expected[i] : undefined)),
+  });
+  rest.forEach((i, j) => (results[i] = stored[j]));
+  return files.map((f, i) => {
+    const s = results[i]!;
     if (s.size !== f.size) {
       throw new ModelVaultError('size_mismatch', `${f.path} changed while it was being pushed (${f.size} → ${s.size} bytes)`, { path: f.path, hint: 'push again once the file is no longer being written' });
     }
     return { path: f.path, size: s.size, digest: s.digest, format: formats[i]! };
   });
-  const result = await opts.api.registerVersion({ metadata: opts.metadata, modelCard: opts.modelCard, files });
-  return { result, files };
 }
 
 /** What happened to each file of a pull. */

@@ -149,8 +149,14 @@ export interface RegistryHooks {
 
 /** Moving bytes in and out of the registry. */
 export interface BlobTransport {
-  /** Hashes and stores local files (each read as few times as the transport allows), in input order. */
-  storeFiles(paths: string[], onProgress?: (index: number, bytes: number) => void): Promise<{ digest: Digest; size: number }[]>;
+  /** Which of `digests` the store lacks. */
+  missing(digests: readonly Digest[]): Promise<Set<Digest>>;
+  /**
+   * Hashes and stores local files (each read once), in input order. `expected[i]` is the digest file `i` is
+   * declared to have: a transport may send the bytes under that name and let the store verify them instead of
+   * hashing them first; a file that does not match is then stored under the digest it has.
+   */
+  storeFiles(paths: string[], onProgress?: (index: number, bytes: number) => void, options?: { expected?: readonly (Digest | undefined)[] }): Promise<{ digest: Digest; size: number }[]>;
   /** Opens a blob from `offset`; the caller verifies the digest. */
   openBlob(digest: Digest, options?: { offset?: number }): Promise<Readable>;
 }

@@ -9,7 +9,8 @@ import { ModelVaultError } from '../core/errors.ts';
 import type { BlockingVerdict, ManifestEntry } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ScanPolicy } from './policy.ts';
-import { scanStoredFile } from './scan-paths.ts';
+import { mapLimit } from '../core/concurrency.ts';
+import { scanPool } from './scan-pool.ts';
 import { worseVerdict, type FileScanReport, type Finding, type ScanReport, type Verdict } from './types.ts';
 
 export { SCAN_EVIDENCE_KIND } from '../core/evidence.ts';
@@ -59,14 +60,14 @@ async function scanBlob(blobs: BlobStore, file: ManifestEntry, policy: ScanPolic
   if (local) {
     // Bytes stored long ago may have rotted since they were verified: read them through the verifying reader first.
     if (reverify) await pipeline(await blobs.open(file.digest), new Writable({ write: (_chunk, _enc, done) => done() }));
-    return scanStoredFile(local, file.path, { policy });
+    return scanPool.scan(local, file.path, policy);
   }
   // Stores without local files: the scanner needs random access, so the blob is copied (and verified) first.
   const dir = await mkdtemp(join(tmpdir(), 'mv-scan-'));
   try {
     const copy = join(dir, 'blob');
     await pipeline(await blobs.open(file.digest), createWriteStream(copy));
-    return await scanStoredFile(copy, file.path, { policy });
+    return await scanPool.scan(copy, file.path, policy);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -87,14 +88,15 @@ export async function scanManifest(
   const counts: Record<Verdict, number> = { safe: 0, suspicious: 0, dangerous: 0, unscannable: 0 };
   let verdict: Verdict = 'safe';
   const out: ScannedFile[] = [];
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const r = await scanBlob(blobs, file, policy.policy, options.reverify ?? false);
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Worker threads do the scanning, so the thread serving requests stays free however large the files are.
+  const reports = await mapLimit(sorted, scanPool.size, (file) => scanBlob(blobs, file, policy.policy, options.reverify ?? false));
+  for (const [i, file] of sorted.entries()) {
+    const r = reports[i]!;
     counts[r.verdict]++;
     verdict = worseVerdict(verdict, r.verdict);
     const kept = r.findings.slice(0, MAX_STORED_FINDINGS);
     out.push({ path: file.path, digest: file.digest, size: file.size, format: r.format, verdict: r.verdict, findings: kept, ...(kept.length < r.findings.length ? { findingsOmitted: r.findings.length - kept.length } : {}) });
-    // The scan itself is synchronous: let other requests run between files.
-    await new Promise((resolve) => setImmediate(resolve));
   }
   return {
     scanner: 'modelvault-scan',

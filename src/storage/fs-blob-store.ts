@@ -163,6 +163,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async putFiles(paths: string[], onProgress?: (index: number, bytes: number) => void): Promise<PutResult[]> {
+    if (paths.length === 0) return [];
     await mkdir(join(this.root, 'tmp'), { recursive: true });
     const tmps = paths.map(() => this.tmpPath());
     try {

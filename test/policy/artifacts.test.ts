@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import type { Digest } from '../../src/core/digest.ts';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { validateModelDir, type Problem, type ValidationReport } from '../../src/policy/index.ts';
+import { declaredDigests, validateModelDir, type Problem, type ValidationReport } from '../../src/policy/index.ts';
 import { namingConventionViolation } from '../../src/policy/naming-convention.ts';
 import { ARTIFACT, cleanup, goodMetadata, modelDir, tempRoot } from './fixtures.ts';
 
 after(cleanup);
 
-const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+const sha = (s: string): Digest => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const errors = (r: ValidationReport): Problem[] => r.problems.filter((p) => p.severity === 'error');
 const withArtifacts = (artifacts: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => goodMetadata({ artifacts, ...extra });
 
@@ -88,6 +89,31 @@ describe('artifacts', () => {
     const [p] = errors(await validateModelDir(await modelDir({ metadata: goodMetadata({ training_hash: sha('x') }) })));
     assert.equal(p?.rule, 'checksum-mismatch');
     assert.equal(p?.field, 'training_hash');
+  });
+
+  it('takes known digests from digestOf instead of hashing, and hashes the files it does not know', async () => {
+    const dir = await modelDir({ metadata: goodMetadata({ training_hash: sha('onnx-bytes'), artifacts: [{ path: ARTIFACT }] }) });
+    const asked: string[] = [];
+    const told = sha('what the transfer saw');
+    const report = await validateModelDir(dir, {
+      digestOf: (real) => {
+        asked.push(path.basename(real));
+        return told;
+      },
+    });
+    assert.deepEqual(asked, [ARTIFACT]);
+    const [p] = errors(report);
+    assert.equal(p?.rule, 'checksum-mismatch');
+    assert.ok(p?.message.includes(told), p?.message);
+    assert.equal((await validateModelDir(dir, { digestOf: () => undefined })).ok, true);
+  });
+
+  it('lists the declared digests: artifact checksums, and training_hash for a single artifact', () => {
+    const a = sha('a');
+    const b = sha('b');
+    assert.deepEqual([...declaredDigests({ artifacts: [{ path: 'x.onnx', checksum: a.toUpperCase().replace('SHA256', 'sha256') }, 'y.bin'], training_hash: b })], [['x.onnx', a]]);
+    assert.deepEqual([...declaredDigests({ artifacts: ['y.bin'], training_hash: b })], [['y.bin', b]]);
+    assert.deepEqual([...declaredDigests({ artifacts: ['y.bin'], training_hash: 'e'.repeat(40) })], []);
   });
 
   it('warns about a duplicate artifact', async () => {

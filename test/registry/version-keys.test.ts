@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import type { RegistryService } from '../../src/registry/service.ts';
+import type { RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 
 onEachBackend('registry version keys', (backend) => {

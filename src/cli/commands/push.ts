@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { assertName } from '../../core/names.ts';
-import { assertVersion } from '../../core/version.ts';
 import { withSession } from '../context.ts';
 import { bytes, emit, type GlobalOptions } from '../output.ts';
 
@@ -14,25 +12,24 @@ export function register(program: Command): void {
     .option('--version <version>', 'register as this version instead of metadata.version')
     .action(async (dir: string, o: { name?: string; version?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
-      const [{ detectFileFormat }, { listModelFiles, pushFiles }, { loadValidModelDir, localConfig }, { transferProgress }] = await Promise.all([
-        import('../../formats/index.ts'),
-        import('../../registry/index.ts'),
-        import('../model-dir.ts'),
-        import('../progress.ts'),
-      ]);
-      const { report, metadata, modelCard } = await loadValidModelDir(dir, localConfig(opts.home));
-      if (o.name) metadata.name = assertName(o.name);
-      if (o.version) metadata.version = assertVersion(o.version);
-      const files = await listModelFiles(dir);
-      const progress = transferProgress(files, { json: opts.json, label: 'push' });
-      const { result, files: manifest } = await withSession(opts, async (s) => {
+      const [{ pushModelDir }, { localConfig }, { transferProgress }] = await Promise.all([import('../push-model-dir.ts'), import('../model-dir.ts'), import('../progress.ts')]);
+      let progress: ReturnType<typeof transferProgress> | undefined;
+      const { result, files: manifest, warnings } = await withSession(opts, async (s) => {
         try {
-          return await pushFiles({ api: s.api, transport: s.transport, metadata, modelCard, files, detectFormat: (f) => detectFileFormat(f.absPath), onProgress: (i, b) => progress.update(i, b) });
+          return await pushModelDir(dir, {
+            api: s.api,
+            transport: s.transport,
+            config: localConfig(opts.home),
+            ...o,
+            onFiles: (files) => {
+              progress = transferProgress(files, { json: opts.json, label: 'push' });
+              return (i, b) => progress?.update(i, b);
+            },
+          });
         } finally {
-          progress.stop();
+          progress?.stop();
         }
       });
-      const warnings = report.problems.filter((p) => p.severity === 'warning');
       const total = manifest.reduce((n, f) => n + f.size, 0);
       emit(opts, { ...result, files: manifest, warnings }, () =>
         [
