@@ -167,14 +167,14 @@ def torch_zip(data_pkl, extra=()):
 
 def make_benign():
     state = {'weight': torch.randn(4, 3), 'bias': torch.zeros(4), 'step': 7}
-    benign('torch-state-dict.pt', saved(lambda f: torch.save(state, f)), 'torch.save of a state dict (zip)', 'pytorch-zip')
+    benign('torch-state-dict.pt', saved(lambda f: torch.save(state, f)), 'torch.save of a state dict (zip)', 'pytorch')
 
     net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
-    benign('torch-module-state.pth', saved(lambda f: torch.save(net.state_dict(), f)), 'torch.save of an nn.Module state_dict', 'pytorch-zip')
+    benign('torch-module-state.pth', saved(lambda f: torch.save(net.state_dict(), f)), 'torch.save of an nn.Module state_dict', 'pytorch')
     benign('torch-legacy.pt', saved(lambda f: torch.save(state, f, _use_new_zipfile_serialization=False)),
            'torch.save legacy (stacked pickles)', 'pytorch-legacy')
     benign('torch-half.bin', saved(lambda f: torch.save({'h': torch.ones(2, 2, dtype=torch.float16), 'i': torch.arange(3)}, f)),
-           'torch.save with half and int64 tensors named .bin', 'pytorch-zip')
+           'torch.save with half and int64 tensors named .bin', 'pytorch')
 
     x = np.random.randn(40, 3)
     y = (x[:, 0] > 0).astype(int)
@@ -189,9 +189,9 @@ def make_benign():
     for p in range(0, 6):
         benign(f'plain-p{p}.pkl', pickle.dumps(plain, protocol=p), f'plain containers, pickle protocol {p}', 'pickle')
 
-    benign('array.npy', saved(lambda f: np.save(f, np.arange(12, dtype=np.float32).reshape(3, 4))), 'numpy .npy (numeric)', 'npy')
-    benign('arrays.npz', saved(lambda f: np.savez(f, a=np.ones(5), b=np.arange(4, dtype=np.int16))), 'numpy .npz', 'npz')
-    benign('arrays-compressed.npz', saved(lambda f: np.savez_compressed(f, a=np.zeros(100), b=np.eye(3))), 'numpy .npz compressed', 'npz')
+    benign('array.npy', saved(lambda f: np.save(f, np.arange(12, dtype=np.float32).reshape(3, 4))), 'numpy .npy (numeric)', 'numpy')
+    benign('arrays.npz', saved(lambda f: np.savez(f, a=np.ones(5), b=np.arange(4, dtype=np.int16))), 'numpy .npz', 'numpy-npz')
+    benign('arrays-compressed.npz', saved(lambda f: np.savez_compressed(f, a=np.zeros(100), b=np.eye(3))), 'numpy .npz compressed', 'numpy-npz')
 
     def weights_h5(path):
         with h5py.File(path, 'w') as f:
@@ -218,7 +218,7 @@ def make_benign():
         'registered_name': None}
     weights = saved_path(weights_h5, '.h5')
     benign('model.keras', build_zip([('metadata.json', b'{"keras_version": "3.3.3"}'), ('config.json', json.dumps(keras3).encode()),
-                                      ('model.weights.h5', weights)], deflate=True), '.keras zip with Dense layers', 'keras-zip')
+                                      ('model.weights.h5', weights)], deflate=True), '.keras zip with Dense layers', 'keras')
 
     graph = oh.make_graph([oh.make_node('MatMul', ['x', 'w'], ['h']), oh.make_node('Relu', ['h'], ['y'])], 'g',
                           [oh.make_tensor_value_info('x', onnx.TensorProto.FLOAT, [1, 3])],
@@ -244,7 +244,7 @@ def make_benign():
     benign('saved_model.pb', saved_model(['Placeholder', 'Const', 'VarHandleOp', 'ReadVariableOp', 'MatMul', 'BiasAdd', 'Relu',
                                           'Identity', 'NoOp', 'SaveV2', 'RestoreV2', 'StringJoin', 'ShardedFilename',
                                           'MergeV2Checkpoints', 'StatefulPartitionedCall']),
-           'TensorFlow SavedModel protobuf with ordinary ops', 'tf-savedmodel')
+           'TensorFlow SavedModel protobuf with ordinary ops', 'tensorflow-savedmodel')
     benign('README.md', b'# A model\n\nTrained on data.\n', 'markdown next to the model', 'text')
     benign('config.json', json.dumps({'hidden_size': 8, 'architectures': ['Tiny']}).encode(), 'a JSON config', 'json')
 

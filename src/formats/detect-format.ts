@@ -1,10 +1,11 @@
 import { compressionOf, inflateHead } from './compressed.ts';
+import {
+  isTarHeader, listTarEntries, listZipEntries, readCentralDirectory, runPickle, tarModelFormat, windowSource, zipModelFormat,
+  type ByteSource, type PickleContext, type PickleResult,
+} from './containers/index.ts';
 import type { ModelFormat } from './model-format.ts';
-import { scanPickle } from './pickle-scan.ts';
-import { isOnnxModel, isSavedModel } from './protobuf-fields.ts';
-import { isTar, tarMemberNames } from './tar-members.ts';
+import { isOnnxModel, isSavedModel } from './protobuf-models.ts';
 import { decodeText, textFormat } from './text-format.ts';
-import { zipMemberNames } from './zip-members.ts';
 
 /** How many leading (and trailing) bytes the detector wants to see. */
 export const DETECT_WINDOW = 64 * 1024;
@@ -24,8 +25,8 @@ const HDF5_OFFSETS = [0, 512, 1024, 2048];
 const NUMPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
 // torch.save's legacy format opens with a protocol-2 pickle of the magic number 0x1950a86a20f9469cfc6c.
 const TORCH_LEGACY_MAGIC = Buffer.from('80028a0a6cfc9c46f9206aa850192e', 'hex');
-const TORCH_TAR_MEMBERS = ['storages', 'tensors', 'pickle'];
 const MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024;
+const MAX_MEMBERS = 20_000;
 const JOBLIB_EXTENSIONS = new Set(['joblib', 'jbl']);
 const JOBLIB_COMPRESSED_SUFFIX = /\.(pkl|pickle|joblib|jbl)\.(z|gz|bz2|xz|lzma|lz4)$/;
 
@@ -43,28 +44,28 @@ function extensionOf(name: string): string {
   return dot > 0 ? name.slice(dot + 1) : '';
 }
 
-/** True when the pickle in `buf` references joblib's array wrapper before it stops being a valid opcode stream. */
-function referencesJoblib(buf: Buffer, size: number): boolean {
-  const module = buf.indexOf('joblib.numpy_pickle');
-  if (module < 0) return false;
-  const wrapper = Math.max(buf.indexOf('NumpyArrayWrapper'), buf.indexOf('NDArrayWrapper'));
-  if (wrapper < 0) return false;
-  // joblib writes raw array bytes into the stream after each wrapper, so the opcode walk ends there.
-  return scanPickle(buf, size).end > Math.min(module, wrapper);
+// Detection only walks a 64 KiB head: small bounds, and every import is fine since nothing is judged.
+const PICKLE_WALK: PickleContext = {
+  limits: { maxOpcodes: 1 << 20, maxMemoEntries: 1 << 16, maxStackDepth: 1 << 16, maxStringLength: 1 << 20, maxHeldStringBytes: 1 << 20, maxHeldItems: 1 << 16 },
+  classify: (module, name) => ({ severity: 'info', name: `${module}.${name}`, reason: 'format detection' }),
+};
+
+/** How a pickle walk over the head went: the head may end mid-stream while the file goes on. */
+function walkPickle(head: Buffer, size: number): PickleResult {
+  return runPickle(windowSource(size, [{ offset: 0, bytes: head }]), 0, PICKLE_WALK);
 }
 
-function isPickleHead(buf: Buffer, size: number): boolean {
-  const scan = scanPickle(buf, size);
-  return scan.protocol >= 2 && scan.status !== 'invalid';
+/** A walk that stayed valid: reached STOP, or ran out of head before the file's end. */
+function validSoFar(walk: PickleResult): boolean {
+  return walk.status === 'complete' || walk.status === 'unread';
 }
 
 /** Protocol 0 and 1 pickles look like text, so they must start like one and end exactly at a STOP. */
-function isOldPickle(head: Buffer, size: number, tail: Buffer | undefined): boolean {
+function isOldPickle(head: Buffer, walk: PickleResult, size: number, tail: Buffer | undefined): boolean {
   if (!'(]})c'.includes(String.fromCharCode(head[0] ?? 0))) return false;
-  const scan = scanPickle(head, size);
-  if (scan.status === 'complete') return scan.end === size;
+  if (walk.status === 'complete') return walk.end === size;
   const last = tail ? tail[tail.length - 1] : undefined;
-  return scan.status === 'truncated' && last === 0x2e;
+  return walk.status === 'unread' && last === 0x2e;
 }
 
 function isSafetensors(head: Buffer, size: number): boolean {
@@ -92,13 +93,10 @@ function isParquet(head: Buffer, size: number, tail: Buffer | undefined): boolea
   return end === undefined || ascii(end, end.length - 4, end.length) === 'PAR1';
 }
 
-function zipFormat(head: Buffer, size: number, tail: Buffer | undefined): ModelFormat {
-  const names = zipMemberNames(head, size, tail);
-  if (names.some((n) => /^[^/]+\/data\.pkl$/.test(n))) return 'pytorch';
-  if (names.includes('config.json') && (names.includes('metadata.json') || names.includes('model.weights.h5'))) return 'keras';
-  const files = names.filter((n) => !n.endsWith('/'));
-  if (files.length > 0 && files.every((n) => n.endsWith('.npy'))) return 'numpy-npz';
-  return 'zip';
+function zipFormat(src: ByteSource): ModelFormat {
+  const names = new Set(listZipEntries(src, MAX_MEMBERS).entries.map((e) => e.name));
+  for (const e of readCentralDirectory(src, MAX_MEMBERS).values()) names.add(e.name);
+  return zipModelFormat([...names]);
 }
 
 /** joblib's compressed dumps: a compression container holding a joblib pickle, or carrying a joblib name. */
@@ -123,27 +121,30 @@ export function detectFormat(head: Buffer, info: DetectInfo): ModelFormat {
   const ext = extensionOf(name);
   const tail = info.tail;
   if (head.length === 0) return 'binary';
+  const headOnly = (): ByteSource => windowSource(size, [{ offset: 0, bytes: head }]);
+  const bothEnds = (): ByteSource => {
+    const end = tail?.subarray(Math.max(0, tail.length - size));
+    return windowSource(size, end ? [{ offset: 0, bytes: head }, { offset: size - end.length, bytes: end }] : [{ offset: 0, bytes: head }]);
+  };
 
   if (ascii(head, 0, 4) === 'GGUF' && head.length >= 8 && head.readUInt32LE(4) >= 1 && head.readUInt32LE(4) <= 16) return 'gguf';
   if (head.subarray(0, 6).equals(NUMPY_MAGIC) && head[6] !== undefined && head[6] >= 1 && head[6] <= 3) return 'numpy';
   if (HDF5_OFFSETS.some((at) => head.subarray(at, at + 8).equals(HDF5_SIGNATURE))) return 'hdf5';
   if (isParquet(head, size, tail)) return 'parquet';
   if (isTflite(head, size)) return 'tflite';
-  if (ascii(head, 0, 4) === 'PK\x03\x04' || (ascii(head, 0, 4) === 'PK\x05\x06' && size === 22)) return zipFormat(head, size, tail);
-  if (isTar(head)) {
-    const members = tarMemberNames(head);
-    return TORCH_TAR_MEMBERS.every((m) => members.includes(m)) ? 'pytorch-legacy' : 'tar';
-  }
+  if (ascii(head, 0, 4) === 'PK\x03\x04' || (ascii(head, 0, 4) === 'PK\x05\x06' && size === 22)) return zipFormat(bothEnds());
+  if (isTarHeader(head.subarray(0, 512))) return tarModelFormat(listTarEntries(headOnly(), MAX_MEMBERS).entries.map((e) => e.name));
   if (head.subarray(0, TORCH_LEGACY_MAGIC.length).equals(TORCH_LEGACY_MAGIC)) return 'pytorch-legacy';
   if (isSafetensors(head, size)) return 'safetensors';
   if (name === 'saved_model.pb' && isSavedModel(head, size)) return 'tensorflow-savedmodel';
   if (isOnnxModel(head, size)) return 'onnx';
   if (isCompressedJoblib(head, name)) return 'joblib';
+  const walk = walkPickle(head, size);
   if (head[0] === 0x80) {
-    if (referencesJoblib(head, size)) return 'joblib';
-    if (isPickleHead(head, size)) return JOBLIB_EXTENSIONS.has(ext) ? 'joblib' : 'pickle';
+    if (walk.joblib) return 'joblib';
+    if (walk.protocol >= 2 && validSoFar(walk)) return JOBLIB_EXTENSIONS.has(ext) ? 'joblib' : 'pickle';
   }
-  if (isOldPickle(head, size, tail)) return JOBLIB_EXTENSIONS.has(ext) ? 'joblib' : 'pickle';
+  if (isOldPickle(head, walk, size, tail)) return JOBLIB_EXTENSIONS.has(ext) ? 'joblib' : 'pickle';
 
   const text = decodeText(head, size);
   if (text !== undefined) return textFormat(text, head.length >= size, ext);

@@ -1,4 +1,4 @@
-export { MODEL_FORMATS, isModelFormat, frameworkOf } from './model-format.ts';
+export { MODEL_FORMATS, isModelFormat, frameworkOf, readFormatName } from './model-format.ts';
 export type { ModelFormat, Framework } from './model-format.ts';
 export { DETECT_WINDOW, detectFormat } from './detect-format.ts';
 export type { DetectInfo } from './detect-format.ts';

@@ -1,5 +1,5 @@
-import type { ByteSource } from './byte-source.ts';
-import { dtypeItemSize } from './dtype.ts';
+import type { ByteSource } from '../formats/containers/index.ts';
+import { dtypeItemSize } from '../formats/containers/index.ts';
 
 /** The parts of a .npy header the scanner needs. */
 export interface NpyHeader {

@@ -1,5 +1,5 @@
 import { posix, win32 } from 'node:path';
-import { messages, parseMessage, PbError, strings, type PbField } from './protobuf.ts';
+import { messages, parseMessage, PbError, strings, type PbField } from '../formats/containers/index.ts';
 import type { Finding } from './types.ts';
 
 const STANDARD_DOMAINS = new Set(['', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.preview.training', 'com.microsoft', 'com.microsoft.nchwc', 'com.microsoft.experimental']);

@@ -3,7 +3,7 @@ import { manifestDigest } from '../core/manifest.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { MetadataDb } from '../storage/db/schema.ts';
 import { registryScanPolicy } from './allowlist-store.ts';
-import { blockingProblems, isScanEvidenceBody, scanManifest, scanPolicyViolation, SCAN_EVIDENCE_KIND, type ScanEvidenceBody, type ScanProblem } from './version-scan.ts';
+import { blockingProblems, isScanEvidenceBody, readScanEvidenceBody, scanManifest, scanPolicyViolation, SCAN_EVIDENCE_KIND, type ScanEvidenceBody, type ScanProblem } from './version-scan.ts';
 
 /** What the scan hooks read: the database (allowlist extensions), the verified blobs and the policy. */
 export interface ScanHookDeps {
@@ -18,7 +18,7 @@ const ALLOW_HINT = 'inspect the files named; if a reviewer confirms a suspicious
 export function latestScanReport(evidence: readonly Evidence[], manifest: string): ScanEvidenceBody | undefined {
   for (let i = evidence.length - 1; i >= 0; i--) {
     const e = evidence[i]!;
-    if (e.kind === SCAN_EVIDENCE_KIND && isScanEvidenceBody(e.body) && e.body.manifestDigest === manifest) return e.body;
+    if (e.kind === SCAN_EVIDENCE_KIND && isScanEvidenceBody(e.body) && e.body.manifestDigest === manifest) return readScanEvidenceBody(e.body);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../formats/containers/index.ts';
 import type { Finding } from './types.ts';
 
 const DTYPE_BYTES: Record<string, number> = {

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
-import { openFileSource } from './byte-source.ts';
+import { openFileSource } from '../formats/containers/index.ts';
 import { defaultPolicy, type ScanPolicy } from './policy.ts';
 import { scanSource } from './scan-source.ts';
 import { DEFAULT_LIMITS, verdictOf, worseVerdict, type FileScanReport, type ScanLimits, type ScanReport, type Verdict } from './types.ts';

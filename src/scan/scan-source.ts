@@ -1,19 +1,19 @@
 import { posix } from 'node:path';
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
-import { bufferSource, readAll, sliceSource, type ByteSource } from './byte-source.ts';
+import {
+  bufferSource, isTarHeader, isTorchLegacyMagic, listTarEntries, listZipEntries, openZipMember, parseMessage, PbError, readAll, runPickle, sliceSource, tarModelFormat, zipModelFormat,
+  type ByteSource, type PbField, type PickleContext,
+} from '../formats/containers/index.ts';
+import type { ModelFormat } from '../formats/index.ts';
 import { findJsonConfigs, looksLikeHdf5 } from './hdf5.ts';
 import { looksLikeGguf, scanGguf } from './gguf.ts';
 import { looksLikeKerasConfig, scanKerasConfig } from './keras-config.ts';
 import { looksLikeNpy, parseNpyHeader } from './npy.ts';
 import { looksLikeOnnx, scanOnnx } from './onnx.ts';
-import { isTorchLegacyMagic, runPickle } from './pickle-vm.ts';
-import type { ScanPolicy } from './policy.ts';
-import { parseMessage, PbError, type PbField } from './protobuf.ts';
+import { classifyGlobal, type ScanPolicy } from './policy.ts';
 import { looksLikeSafetensors, scanSafetensors } from './safetensors.ts';
-import { isTarHeader, listTarEntries } from './tar-reader.ts';
 import { looksLikeSavedModel, scanTensorFlow } from './tf-savedmodel.ts';
 import type { Finding, ScanLimits } from './types.ts';
-import { listZipEntries, openZipMember } from './zip-reader.ts';
 
 /** Shared state of one file's scan: policy, limits and the decompression budget. */
 export interface ScanContext {
@@ -24,8 +24,12 @@ export interface ScanContext {
 
 /** The format the bytes turned out to be and what was found in them. */
 export interface SourceResult {
-  format: string;
+  format: ModelFormat;
   findings: Finding[];
+}
+
+function pickleContext(ctx: ScanContext): PickleContext {
+  return { limits: ctx.limits, classify: (module, name) => classifyGlobal(ctx.policy, module, name) };
 }
 
 const UNDECODABLE: Array<[string, (h: Buffer) => boolean]> = [
@@ -43,11 +47,12 @@ function inMember(member: string, findings: readonly Finding[]): Finding[] {
 }
 
 /** Runs every pickle stacked in the stream (legacy torch writes several) until raw data follows. */
-function scanPickleStream(src: ByteSource, ctx: ScanContext, forced: boolean): SourceResult | undefined {
+function scanPickleStream(src: ByteSource, scan: ScanContext, forced: boolean): SourceResult | undefined {
+  const ctx = pickleContext(scan);
   const first = runPickle(src, 0, ctx);
   if (!forced && !first.sawCode && !first.complete) return undefined;
   const findings = [...first.findings];
-  let format = first.joblib ? 'joblib' : isTorchLegacyMagic(first.result) ? 'pytorch-legacy' : 'pickle';
+  let format: ModelFormat = first.joblib ? 'joblib' : isTorchLegacyMagic(first.result) ? 'pytorch-legacy' : 'pickle';
   let prev = first;
   for (let n = 1; prev.complete && prev.end < src.size && n < 64; n++) {
     const head = src.read(prev.end, 2);
@@ -69,24 +74,26 @@ function isText(buf: Buffer, partial: boolean): boolean {
   return bad < 0 || (partial && bad >= text.length - 1);
 }
 
-function scanJsonText(text: string, ctx: ScanContext): SourceResult | undefined {
+/** A scanned JSON text, and whether it is a Keras model config. */
+interface JsonResult extends SourceResult {
+  kerasConfig: boolean;
+}
+
+function scanJsonText(text: string, ctx: ScanContext): JsonResult | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (looksLikeKerasConfig(value)) return { format: 'keras-config', findings: scanKerasConfig(value, ctx.policy) };
-  return { format: 'json', findings: [] };
+  if (looksLikeKerasConfig(value)) return { format: 'json', findings: scanKerasConfig(value, ctx.policy), kerasConfig: true };
+  return { format: 'json', findings: [], kerasConfig: false };
 }
 
 function scanZip(src: ByteSource, ctx: ScanContext, depth: number): SourceResult {
   const { entries, findings } = listZipEntries(src, ctx.limits.maxArchiveMembers);
-  const names = entries.map((e) => e.name);
-  const torch = names.some((n) => /(^|\/)data\.pkl$/.test(n));
-  const keras = names.includes('config.json') && (names.includes('metadata.json') || names.includes('model.weights.h5'));
-  const npz = entries.length > 0 && names.every((n) => n.endsWith('.npy'));
-  const format = torch ? 'pytorch-zip' : keras ? 'keras-zip' : npz ? 'npz' : 'zip';
+  const format = zipModelFormat(entries.map((e) => e.name));
+  const torch = format === 'pytorch';
   for (const e of entries) {
     const storage = torch && /(^|\/)data\/\d+$/.test(e.name);
     const opened = openZipMember(src, e, ctx.budget, !storage);
@@ -100,7 +107,7 @@ function scanZip(src: ByteSource, ctx: ScanContext, depth: number): SourceResult
     if (storage) {
       const head = member.read(0, 2);
       if (head[0] === 0x80 && (head[1] ?? 0xff) <= 5) {
-        const r = runPickle(member, 0, ctx);
+        const r = runPickle(member, 0, pickleContext(ctx));
         if (r.sawCode) findings.push(...inMember(e.name, r.findings));
       }
       continue;
@@ -114,8 +121,7 @@ function scanZip(src: ByteSource, ctx: ScanContext, depth: number): SourceResult
 function scanTar(src: ByteSource, ctx: ScanContext, depth: number): SourceResult {
   const { entries, truncated } = listTarEntries(src, ctx.limits.maxArchiveMembers);
   const findings: Finding[] = [];
-  const names = new Set(entries.map((e) => e.name));
-  const format = names.has('pickle') && names.has('storages') ? 'pytorch-tar' : 'tar';
+  const format = tarModelFormat(entries.map((e) => e.name));
   for (const e of entries) findings.push(...inMember(e.name, scanSource(sliceSource(src, e.offset, e.size), e.name, ctx, depth + 1).findings));
   if (truncated) findings.push({ severity: 'suspicious', kind: 'malformed', message: 'tar archive is truncated or has more members than the limit' });
   return { format, findings };
@@ -123,16 +129,16 @@ function scanTar(src: ByteSource, ctx: ScanContext, depth: number): SourceResult
 
 function decompressed(src: ByteSource, ctx: ScanContext, kind: 'gzip' | 'zlib', depth: number): SourceResult | undefined {
   const cap = Math.min(ctx.budget.maxMember, ctx.budget.left);
-  if (src.size > cap) return { format: kind, findings: [{ severity: 'suspicious', kind: 'limit', message: `compressed file larger than the decompression budget (${cap} bytes)` }] };
+  if (src.size > cap) return { format: 'binary', findings: [{ severity: 'suspicious', kind: 'limit', message: `compressed file larger than the decompression budget (${cap} bytes)` }] };
   let out: Buffer;
   try {
     const opts = { maxOutputLength: Math.max(1, cap), finishFlush: zc.Z_SYNC_FLUSH };
     out = kind === 'gzip' ? gunzipSync(readAll(src), opts) : inflateSync(readAll(src), opts);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      return { format: kind, findings: [{ severity: 'suspicious', kind: 'limit', message: `${kind} data inflates beyond ${cap} bytes (decompression bomb?)` }] };
+      return { format: 'binary', findings: [{ severity: 'suspicious', kind: 'limit', message: `${kind} data inflates beyond ${cap} bytes (decompression bomb?)` }] };
     }
-    return kind === 'gzip' ? { format: kind, findings: [{ severity: 'suspicious', kind: 'malformed', message: 'gzip data is corrupt' }] } : undefined;
+    return kind === 'gzip' ? { format: 'binary', findings: [{ severity: 'suspicious', kind: 'malformed', message: 'gzip data is corrupt' }] } : undefined;
   }
   ctx.budget.left -= out.length;
   return scanSource(bufferSource(out), '', ctx, depth + 1);
@@ -142,7 +148,7 @@ function scanProtobuf(src: ByteSource, name: string, ctx: ScanContext): SourceRe
   const ext = posix.extname(name).toLowerCase();
   if (src.size > ctx.limits.maxProtobufBytes) {
     if (ext !== '.onnx' && ext !== '.pb') return undefined;
-    return { format: ext === '.onnx' ? 'onnx' : 'tf-savedmodel', findings: [{ severity: 'unscannable', kind: 'limit', message: `protobuf larger than ${ctx.limits.maxProtobufBytes} bytes` }] };
+    return { format: ext === '.onnx' ? 'onnx' : 'tensorflow-savedmodel', findings: [{ severity: 'unscannable', kind: 'limit', message: `protobuf larger than ${ctx.limits.maxProtobufBytes} bytes` }] };
   }
   const buf = readAll(src);
   let top: PbField[];
@@ -150,12 +156,12 @@ function scanProtobuf(src: ByteSource, name: string, ctx: ScanContext): SourceRe
     top = parseMessage(buf);
   } catch (err) {
     if (!(err instanceof PbError)) throw err;
-    if (ext === '.onnx' || ext === '.pb') return { format: ext === '.onnx' ? 'onnx' : 'tf-savedmodel', findings: [{ severity: 'suspicious', kind: 'malformed', message: `protobuf is malformed: ${err.message}` }] };
+    if (ext === '.onnx' || ext === '.pb') return { format: ext === '.onnx' ? 'onnx' : 'tensorflow-savedmodel', findings: [{ severity: 'suspicious', kind: 'malformed', message: `protobuf is malformed: ${err.message}` }] };
     return undefined;
   }
   if (ext === '.onnx' || looksLikeOnnx(top)) return { format: 'onnx', findings: scanOnnx(buf) };
-  if (looksLikeSavedModel(top)) return { format: 'tf-savedmodel', findings: scanTensorFlow(buf, true) };
-  if (ext === '.pb') return { format: 'tf-graphdef', findings: scanTensorFlow(buf, false) };
+  if (looksLikeSavedModel(top)) return { format: 'tensorflow-savedmodel', findings: scanTensorFlow(buf, true) };
+  if (ext === '.pb') return { format: 'tensorflow-graphdef', findings: scanTensorFlow(buf, false) };
   return undefined;
 }
 
@@ -168,7 +174,7 @@ function scanHdf5(src: ByteSource, ctx: ScanContext): SourceResult {
       findings.push({ severity: 'suspicious', kind: 'malformed', offset, message: 'JSON config in an HDF5 attribute could not be parsed' });
       continue;
     }
-    if (parsed.format === 'keras-config') keras = true;
+    if (parsed.kerasConfig) keras = true;
     findings.push(...parsed.findings.map((f) => ({ ...f, offset })));
   }
   return { format: keras ? 'keras-h5' : 'hdf5', findings };
@@ -176,35 +182,35 @@ function scanHdf5(src: ByteSource, ctx: ScanContext): SourceResult {
 
 function scanNpy(src: ByteSource, ctx: ScanContext): SourceResult {
   const header = parseNpyHeader(src);
-  if (typeof header === 'string') return { format: 'npy', findings: [{ severity: 'suspicious', kind: 'malformed', message: `.npy ${header}` }] };
+  if (typeof header === 'string') return { format: 'numpy', findings: [{ severity: 'suspicious', kind: 'malformed', message: `.npy ${header}` }] };
   if (header.object) {
     const payload = sliceSource(src, header.dataOffset, src.size - header.dataOffset);
     const r = scanPickleStream(payload, ctx, true) as SourceResult;
     const findings: Finding[] = r.findings.map((f) => (f.offset === undefined ? f : { ...f, offset: f.offset + header.dataOffset }));
     findings.push({ severity: 'info', kind: 'pickle', message: 'object array: numpy unpickles the payload when allow_pickle=True' });
-    return { format: 'npy', findings };
+    return { format: 'numpy', findings };
   }
   const have = src.size - header.dataOffset;
   const need = header.dataBytes;
   if (need !== undefined && have < need) {
-    return { format: 'npy', findings: [{ severity: 'suspicious', kind: 'malformed', message: `array needs ${need} bytes but only ${have} follow the header` }] };
+    return { format: 'numpy', findings: [{ severity: 'suspicious', kind: 'malformed', message: `array needs ${need} bytes but only ${have} follow the header` }] };
   }
   if (need !== undefined && have > need) {
-    return { format: 'npy', findings: [{ severity: 'info', kind: 'malformed', offset: header.dataOffset + need, message: `${have - need} trailing bytes that numpy ignores` }] };
+    return { format: 'numpy', findings: [{ severity: 'info', kind: 'malformed', offset: header.dataOffset + need, message: `${have - need} trailing bytes that numpy ignores` }] };
   }
-  return { format: 'npy', findings: [] };
+  return { format: 'numpy', findings: [] };
 }
 
 /** Sniffs the bytes by content (never by name alone) and scans them as the matching loader would read them. */
 export function scanSource(src: ByteSource, name: string, ctx: ScanContext, depth: number): SourceResult {
   if (depth > ctx.limits.maxArchiveDepth) {
-    return { format: 'nested', findings: [{ severity: 'unscannable', kind: 'limit', message: `archives nested deeper than ${ctx.limits.maxArchiveDepth}` }] };
+    return { format: 'binary', findings: [{ severity: 'unscannable', kind: 'limit', message: `archives nested deeper than ${ctx.limits.maxArchiveDepth}` }] };
   }
-  if (src.size === 0) return { format: 'empty', findings: [] };
+  if (src.size === 0) return { format: 'binary', findings: [] };
   const head = src.read(0, 1024);
   if (head.length >= 4 && (head.readUInt32LE(0) === 0x04034b50 || head.readUInt32LE(0) === 0x06054b50)) return scanZip(src, ctx, depth);
   for (const [format, test] of UNDECODABLE) {
-    if (test(head)) return { format, findings: [{ severity: 'unscannable', kind: 'container', message: `${format} data cannot be decoded by the scanner; it is not known to be safe` }] };
+    if (test(head)) return { format: 'binary', findings: [{ severity: 'unscannable', kind: 'container', message: `${format} data cannot be decoded by the scanner; it is not known to be safe` }] };
   }
   if (head[0] === 0x1f && head[1] === 0x8b) return decompressed(src, ctx, 'gzip', depth) as SourceResult;
   if (head[0] === 0x78 && head.length >= 2 && ((head[0] << 8) | (head[1] as number)) % 31 === 0) {
@@ -228,5 +234,5 @@ export function scanSource(src: ByteSource, name: string, ctx: ScanContext, dept
     }
     return { format: 'text', findings: [] };
   }
-  return { format: 'unknown', findings: [{ severity: 'unscannable', kind: 'format', message: 'unrecognised format; it is not known to be safe' }] };
+  return { format: 'binary', findings: [{ severity: 'unscannable', kind: 'format', message: 'unrecognised format; it is not known to be safe' }] };
 }

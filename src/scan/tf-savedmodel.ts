@@ -1,4 +1,4 @@
-import { messages, parseMessage, PbError, strings, type PbField } from './protobuf.ts';
+import { messages, parseMessage, PbError, strings, type PbField } from '../formats/containers/index.ts';
 import opsData from './tf-ops.json' with { type: 'json' };
 import type { Finding } from './types.ts';
 

@@ -1,27 +1,18 @@
-/** How bad one finding is; `unscannable` means the scanner could not judge the bytes. */
-export type Severity = 'info' | 'suspicious' | 'dangerous' | 'unscannable';
+import type { Finding, PickleLimits, Severity } from '../formats/containers/index.ts';
+import type { ModelFormat } from '../formats/index.ts';
+
+export type { Finding, Severity };
 
 /** The verdict of a file: the worst of its findings, `safe` when there are none. */
 export type Verdict = 'safe' | 'suspicious' | 'dangerous' | 'unscannable';
 
-/** One thing the scanner noticed, with where and why. */
-export interface Finding {
-  severity: Severity;
-  /** What was found: 'global', 'call', 'op', 'limit', 'malformed', 'external_data', 'layer', 'container', … */
-  kind: string;
-  /** The global, op, layer or location at fault, e.g. `os.system`. */
-  name?: string;
-  /** Byte offset in the file or, with `member`, in the decoded member. */
-  offset?: number;
-  /** Path inside an archive, nested archives joined with `!`. */
-  member?: string;
-  message: string;
-}
+/** What a scanned path was when it was not a regular file's bytes. */
+export type NotAFile = 'symlink' | 'special';
 
 /** The scan result of one file. */
 export interface FileScanReport {
   path: string;
-  format: string;
+  format: ModelFormat | NotAFile;
   verdict: Verdict;
   findings: Finding[];
 }
@@ -34,21 +25,13 @@ export interface ScanReport {
 }
 
 /** Bounds that keep hostile input from exhausting memory or time; hitting one is a finding. */
-export interface ScanLimits {
-  maxOpcodes: number;
-  maxMemoEntries: number;
-  maxStackDepth: number;
-  maxStringLength: number;
+export interface ScanLimits extends PickleLimits {
   maxDecompressedBytes: number;
   maxTotalDecompressedBytes: number;
   maxArchiveDepth: number;
   maxArchiveMembers: number;
   maxHeaderBytes: number;
   maxProtobufBytes: number;
-  /** Bytes of string values a pickle run keeps; past it, long strings are kept only as their length. */
-  maxHeldStringBytes: number;
-  /** Container items a pickle run keeps; past it, large containers stop recording what is added to them. */
-  maxHeldItems: number;
 }
 
 /** Defaults sized for real checkpoints while staying far below the memory budget. */

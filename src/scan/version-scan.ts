@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import { readFormatName } from '../formats/index.ts';
 import type { BlockingVerdict, ManifestEntry } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ScanPolicy } from './policy.ts';
@@ -148,4 +149,10 @@ export function scanPolicyViolation(what: string, problems: ScanProblem[], hint:
 export function isScanEvidenceBody(body: unknown): body is ScanEvidenceBody {
   const b = body as Partial<ScanEvidenceBody> | null;
   return !!b && typeof b === 'object' && b.scanner === 'modelvault-scan' && typeof b.verdict === 'string' && Array.isArray(b.files);
+}
+
+/** A stored report with every file's format under its current name (reports stored earlier used other spellings). */
+export function readScanEvidenceBody(body: ScanEvidenceBody): ScanEvidenceBody {
+  const files = body.files.map((f) => (f.format === 'symlink' || f.format === 'special' ? f : { ...f, format: readFormatName(f.format) }));
+  return { ...body, files };
 }

@@ -49,12 +49,12 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.equal(report.reference, 'torch-model@1.0.0');
       assert.equal(report.verdict, 'safe');
       const formats = Object.fromEntries(report.files.map((f) => [f.path, f.format]));
-      assert.equal(formats['model.pt'], 'pytorch-zip');
+      assert.equal(formats['model.pt'], 'pytorch');
       assert.equal(formats['pipeline.pkl'], 'pickle');
       assert.equal(formats['metadata.yaml'], 'text');
       const text = await cli('scan', 'torch-model@1.0.0');
       assert.match(text.stdout, /^torch-model@1\.0\.0 \(sha256:[0-9a-f]{64}\): scanned /);
-      assert.match(text.stdout, /SAFE +model\.pt \[pytorch-zip\]/);
+      assert.match(text.stdout, /SAFE +model\.pt \[pytorch\]/);
       for (const s of ['validation', 'staging', 'production']) assert.equal((await cli('stage', 'torch-model@1.0.0', s)).code, 0, s);
       rmSync(dir, { recursive: true, force: true });
     });

@@ -7,6 +7,7 @@ export interface TarEntry {
   size: number;
 }
 
+/** A numeric header field as Python's tarfile reads it: base-256 when the high bit is set, else octal text up to the first NUL. */
 function octal(b: Buffer): number {
   if (b.length > 0 && ((b[0] as number) & 0x80) !== 0) {
     let v = 0;
@@ -14,6 +15,7 @@ function octal(b: Buffer): number {
     return v;
   }
   const s = b.toString('latin1').replace(/\0.*$/s, '').trim();
+  if (s === '') return 0;
   return /^[0-7]+$/.test(s) ? parseInt(s, 8) : NaN;
 }
 
@@ -22,14 +24,23 @@ function cstring(b: Buffer): string {
   return b.subarray(0, nul < 0 ? b.length : nul).toString('utf8');
 }
 
-/** True when the first 512 bytes are a tar header with a valid checksum. */
+/**
+ * True when the first 512 bytes are a tar header with a valid checksum. As in GNU tar and Python's
+ * tarfile, the checksum field counts as spaces and the stored value may be the unsigned or the signed
+ * byte sum (some tars sum signed chars); the ustar magic is not required, so v7 archives count.
+ */
 export function isTarHeader(h: Buffer): boolean {
   if (h.length < 512) return false;
   const want = octal(h.subarray(148, 156));
   if (!Number.isFinite(want)) return false;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] as number);
-  return sum === want;
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const b = i >= 148 && i < 156 ? 32 : (h[i] as number);
+    unsigned += b;
+    signed += b >= 128 ? b - 256 : b;
+  }
+  return want === unsigned || want === signed;
 }
 
 /** Regular files of a tar archive, following GNU long names and pax paths. */
@@ -59,4 +70,10 @@ export function listTarEntries(src: ByteSource, maxMembers: number): { entries: 
     pos = data + Math.ceil(size / 512) * 512;
   }
   return { entries, truncated: entries.length >= maxMembers };
+}
+
+/** The format a tar archive's member names make it: torch's legacy tar holds `storages`, `tensors` and `pickle`. */
+export function tarModelFormat(names: readonly string[]): 'pytorch-legacy' | 'tar' {
+  const plain = new Set(names.map((n) => n.replace(/^\.\//, '')));
+  return plain.has('storages') && plain.has('tensors') && plain.has('pickle') ? 'pytorch-legacy' : 'tar';
 }

@@ -17,6 +17,38 @@ export function bufferSource(buf: Buffer): ByteSource {
   };
 }
 
+// A gap this small between what is known and what is asked is filled with zeros, so a reader that asks
+// for a little more than a window (a zip's end record search) still sees the window; zeros are never a header.
+const MAX_GAP = 64 * 1024;
+
+/**
+ * A source of which only some windows are known (a file's first and last bytes): reads return the known
+ * bytes with short unknown gaps as zeros, and end early before a long unknown stretch, as at an end of file.
+ */
+export function windowSource(size: number, windows: ReadonlyArray<{ offset: number; bytes: Buffer }>): ByteSource {
+  const known = windows.filter((w) => w.bytes.length > 0).sort((a, b) => a.offset - b.offset);
+  return {
+    size,
+    read(offset, length) {
+      const start = Math.max(0, offset);
+      const end = Math.min(size, start + Math.max(0, length));
+      let reach = start;
+      const parts: Array<{ at: number; bytes: Buffer }> = [];
+      for (const w of known) {
+        const from = Math.max(w.offset, reach);
+        const to = Math.min(w.offset + w.bytes.length, end);
+        if (to <= from) continue;
+        if (from - reach > MAX_GAP) break;
+        parts.push({ at: from, bytes: w.bytes.subarray(from - w.offset, to - w.offset) });
+        reach = to;
+      }
+      const out = Buffer.alloc(reach - start);
+      for (const p of parts) p.bytes.copy(out, p.at - start);
+      return out;
+    },
+  };
+}
+
 /** A window of another source, e.g. a stored zip member. */
 export function sliceSource(src: ByteSource, start: number, length: number): ByteSource {
   const size = Math.max(0, Math.min(length, src.size - start));

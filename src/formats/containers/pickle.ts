@@ -1,7 +1,6 @@
 import type { ByteSource } from './byte-source.ts';
 import { dtypeItemSize } from './dtype.ts';
-import { classifyGlobal, type ScanPolicy } from './policy.ts';
-import type { Finding, ScanLimits } from './types.ts';
+import type { Finding, Severity } from './finding.ts';
 
 /** A value on the symbolic stack: real data where pickle gives it, symbolic nodes for imports and calls. */
 export type PyValue = null | boolean | number | bigint | string | PyBytes | PySeq | PyDict | PyGlobal | PyCall | PyOpaque;
@@ -12,6 +11,9 @@ interface PyGlobal { k: 'global'; name: string }
 interface PyCall { k: 'call'; fn: PyValue; args: PyValue; state?: PyValue }
 interface PyOpaque { k: 'opaque'; what: string }
 
+/** How a run ended: at STOP, at the file's end before STOP, where the source had no more bytes to give, or on a malformed stream or a limit. */
+export type PickleStatus = 'complete' | 'truncated' | 'unread' | 'halted';
+
 /** What one run of the pickle machine found. */
 export interface PickleResult {
   findings: Finding[];
@@ -19,6 +21,9 @@ export interface PickleResult {
   end: number;
   /** True when the stream ended with STOP. */
   complete: boolean;
+  status: PickleStatus;
+  /** The protocol a PROTO opcode announced, 0 when there was none. */
+  protocol: number;
   /** True when an import or call opcode was seen, i.e. the bytes act like a pickle. */
   sawCode: boolean;
   /** True when joblib's array wrapper was seen. */
@@ -27,12 +32,37 @@ export interface PickleResult {
   result?: PyValue;
 }
 
-interface VmContext {
-  policy: ScanPolicy;
-  limits: ScanLimits;
+/** Bounds that keep a hostile pickle from exhausting memory or time; hitting one ends the run with a finding. */
+export interface PickleLimits {
+  maxOpcodes: number;
+  maxMemoEntries: number;
+  maxStackDepth: number;
+  maxStringLength: number;
+  /** Bytes of string values a run keeps; past it, long strings are kept only as their length. */
+  maxHeldStringBytes: number;
+  /** Container items a run keeps; past it, large containers stop recording what is added to them. */
+  maxHeldItems: number;
 }
 
-class Truncated extends Error {}
+/** How an imported global is judged: `info` for an allowed one, with its resolved dotted name and the reason. */
+export interface GlobalJudgement {
+  severity: Severity;
+  name: string;
+  reason: string;
+}
+
+/** What the machine needs: its limits and a judge for every import. */
+export interface PickleContext {
+  limits: PickleLimits;
+  classify(module: string, name: string): GlobalJudgement;
+}
+
+/** The bytes ran out: `unread` when the source gave fewer bytes than the file holds, else at the file's end. */
+class Truncated extends Error {
+  constructor(readonly unread: boolean) {
+    super('truncated');
+  }
+}
 class Halt extends Error {}
 
 const CHUNK = 1 << 20;
@@ -46,7 +76,7 @@ class Cursor {
 
   private ensure(n: number): void {
     if (this.pos >= this.base && this.pos + n <= this.base + this.buf.length) return;
-    if (this.pos + n > this.src.size) throw new Truncated();
+    if (this.pos + n > this.src.size) throw new Truncated(false);
     this.base = this.pos;
     // One reused window instead of a fresh megabyte per refill: taken bytes are consumed before the next refill.
     if (n <= CHUNK && this.src.readInto) {
@@ -55,7 +85,7 @@ class Cursor {
     } else {
       this.buf = this.src.read(this.pos, Math.max(n, CHUNK));
     }
-    if (this.buf.length < n) throw new Truncated();
+    if (this.buf.length < n) throw new Truncated(true);
   }
 
   byte(): number {
@@ -71,7 +101,7 @@ class Cursor {
   }
 
   skip(n: number): void {
-    if (n < 0 || this.pos + n > this.src.size) throw new Truncated();
+    if (n < 0 || this.pos + n > this.src.size) throw new Truncated(false);
     this.pos += n;
   }
 
@@ -81,7 +111,7 @@ class Cursor {
     for (;;) {
       const avail = Math.min(this.src.size - this.pos, scanned + 4096, max + 1);
       if (avail <= scanned) {
-        if (this.pos + scanned >= this.src.size) throw new Truncated();
+        if (this.pos + scanned >= this.src.size) throw new Truncated(false);
         return undefined;
       }
       const chunk = this.peek(avail);
@@ -114,16 +144,25 @@ function render(v: PyValue): string {
   return typeof v === 'string' ? v : '?';
 }
 
+/** Thrown for an escape past U+10FFFF, which Python's decoders refuse. */
+class BadEscape extends Error {}
+
+function fromHex(hex: string): string {
+  const cp = parseInt(hex, 16);
+  if (cp > 0x10ffff) throw new BadEscape(`\\U${hex} is not a Unicode character`);
+  return String.fromCodePoint(cp);
+}
+
 function unescapePyString(s: string): string {
   return s.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\\'"abfnrtv0]|\n)/g, (_m, e: string) => {
     const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '0': '\0', '\n': '' };
     if (e.length === 1) return simple[e] ?? e;
-    return String.fromCodePoint(parseInt(e.slice(1), 16));
+    return fromHex(e.slice(1));
   });
 }
 
 function decodeRawUnicodeEscape(b: Buffer): string {
-  return b.toString('latin1').replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u?: string, U?: string) => String.fromCodePoint(parseInt((u ?? U) as string, 16)));
+  return b.toString('latin1').replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u?: string, U?: string) => fromHex((u ?? U) as string));
 }
 
 function signedLE(b: Buffer): bigint {
@@ -144,7 +183,11 @@ function dictGet(d: PyValue | undefined, key: string): PyValue | undefined {
   return undefined;
 }
 
+// Wrappers whose array bytes follow inline in the stream; the old NDArrayWrapper kept them in side files.
 const JOBLIB_WRAPPERS = new Set(['joblib.numpy_pickle.NumpyArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper']);
+const JOBLIB_GLOBALS = new Set([...JOBLIB_WRAPPERS, 'joblib.numpy_pickle.NDArrayWrapper', 'sklearn.externals.joblib.numpy_pickle.NDArrayWrapper']);
+// Python's float() syntax for FLOAT's argument line; anything else makes the loader raise.
+const FLOAT_LINE = /^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf(inity)?|nan)\s*$/i;
 const MAX_NESTED_PICKLES = 8;
 /** Strings up to this many bytes are always kept: module and attribute names are this short. */
 const SHORT_STRING = 256;
@@ -152,8 +195,8 @@ const SHORT_STRING = 256;
 const SMALL_DICT = 64;
 
 /** Walks one pickle from `start`, never executing anything, and reports every import and call it would make. */
-export function runPickle(src: ByteSource, start: number, ctx: VmContext, nesting = 0): PickleResult {
-  const { policy, limits } = ctx;
+export function runPickle(src: ByteSource, start: number, ctx: PickleContext, nesting = 0): PickleResult {
+  const { limits } = ctx;
   const cur = new Cursor(src, start);
   const findings: Finding[] = [];
   const seen = new Set<string>();
@@ -166,6 +209,8 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
   let opStart = start;
   let result: PyValue | undefined;
   let complete = false;
+  let status: PickleStatus = 'halted';
+  let protocol = 0;
 
   const add = (f: Finding): void => {
     const key = `${f.severity}|${f.kind}|${f.name ?? f.message}`;
@@ -232,9 +277,9 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
       add({ severity: 'dangerous', kind: 'global', name: shown, offset: opStart, message: `${how} imports a name that cannot be resolved statically` });
       return { k: 'global', name: shown };
     }
-    const v = classifyGlobal(policy, module, name);
+    const v = ctx.classify(module, name);
     if (v.severity !== 'info') add({ severity: v.severity, kind: 'global', name: v.name, offset: opStart, message: `${how} imports ${v.name}: ${v.reason}` });
-    if (JOBLIB_WRAPPERS.has(v.name)) joblib = true;
+    if (JOBLIB_GLOBALS.has(v.name)) joblib = true;
     return { k: 'global', name: v.name };
   };
   const callOf = (fn: PyValue, args: PyValue, how: string): PyValue => {
@@ -307,7 +352,7 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
         case 0x2e: // STOP
           result = pop();
           complete = true;
-          return { findings, end: cur.pos, complete, sawCode, joblib, result };
+          return { findings, end: cur.pos, complete, status: 'complete', protocol, sawCode, joblib, result };
         case 0x30: // POP
           if (stack.length > floor()) stack.pop();
           else if (marks.length > 0) marks.pop();
@@ -321,6 +366,7 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
           break;
         case 0x46: { // FLOAT
           const s = readLine().toString('latin1');
+          if (!FLOAT_LINE.test(s)) halt('malformed', `bad float literal "${s.slice(0, 40)}"`);
           push(Number.parseFloat(s));
           break;
         }
@@ -486,6 +532,7 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
         case 0x80: { // PROTO
           const p = cur.byte();
           if (p > 5) halt('malformed', `unsupported pickle protocol ${p}`);
+          if (protocol === 0) protocol = p;
           break;
         }
         case 0x88: push(true); break; // NEWTRUE
@@ -505,10 +552,13 @@ export function runPickle(src: ByteSource, start: number, ctx: VmContext, nestin
     }
   } catch (err) {
     if (err instanceof Truncated) {
+      status = err.unread ? 'unread' : 'truncated';
       add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: 'pickle ends before STOP (truncated); the loader runs everything before this point' });
+    } else if (err instanceof BadEscape) {
+      add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: `${err.message} (the loader fails here)` });
     } else if (!(err instanceof Halt)) {
       throw err;
     }
   }
-  return { findings, end: cur.pos, complete, sawCode, joblib };
+  return { findings, end: cur.pos, complete, status, protocol, sawCode, joblib };
 }

@@ -1,6 +1,6 @@
 import { constants as zc, crc32, inflateRawSync } from 'node:zlib';
 import { bufferSource, sliceSource, type ByteSource } from './byte-source.ts';
-import type { Finding } from './types.ts';
+import type { Finding } from './finding.ts';
 
 /** One zip member as its local file header describes it. */
 export interface ZipEntry {
@@ -21,7 +21,8 @@ const CENTRAL = 0x02014b50;
 const EOCD = 0x06054b50;
 const MAX32 = 0xffffffff;
 
-interface CdInfo { name: string; compressedSize: number; size: number; crc: number }
+/** One central-directory entry. */
+export interface CdInfo { name: string; compressedSize: number; size: number; crc: number }
 
 function zip64Sizes(extra: Buffer, size: number, csize: number, offset?: number): { size: number; csize: number; offset?: number } {
   for (let p = 0; p + 4 <= extra.length;) {
@@ -47,7 +48,7 @@ function zip64Sizes(extra: Buffer, size: number, csize: number, offset?: number)
 }
 
 /** Central-directory entries keyed by local header offset; a missing or broken directory yields none. */
-function readCentralDirectory(src: ByteSource, maxMembers: number): Map<number, CdInfo> {
+export function readCentralDirectory(src: ByteSource, maxMembers: number): Map<number, CdInfo> {
   const out = new Map<number, CdInfo>();
   const tailLen = Math.min(src.size, 65_557);
   const tail = src.read(src.size - tailLen, tailLen);
@@ -88,6 +89,8 @@ function readLocal(src: ByteSource, offset: number, cd: CdInfo | undefined): Zip
   const nameLen = h.readUInt16LE(26);
   const extraLen = h.readUInt16LE(28);
   const var_ = src.read(offset + 30, nameLen + extraLen);
+  // A name or extra field cut off by the end of the bytes is no header a loader could read.
+  if (var_.length < nameLen + extraLen) return undefined;
   const name = var_.subarray(0, nameLen).toString('utf8');
   let { size, csize } = zip64Sizes(var_.subarray(nameLen), h.readUInt32LE(22), h.readUInt32LE(18));
   // With a data descriptor the local sizes may be zero; the directory has the real ones.
@@ -182,4 +185,14 @@ export function openZipMember(
     findings.push({ severity: 'suspicious', kind: 'container', ...where, message: 'CRC-32 does not match the member data; loaders that skip the check still read it' });
   }
   return { source, findings };
+}
+
+/** The format a zip archive's member names make it, following how torch.load, Keras and numpy.load recognise theirs. */
+export function zipModelFormat(names: readonly string[]): 'pytorch' | 'keras' | 'numpy-npz' | 'zip' {
+  // torch.load reads `<archive>/data.pkl`, the archive name being a single top-level folder.
+  if (names.some((n) => /^[^/]+\/data\.pkl$/.test(n))) return 'pytorch';
+  if (names.includes('config.json') && (names.includes('metadata.json') || names.includes('model.weights.h5'))) return 'keras';
+  const files = names.filter((n) => !n.endsWith('/'));
+  if (files.length > 0 && files.every((n) => n.endsWith('.npy'))) return 'numpy-npz';
+  return 'zip';
 }
