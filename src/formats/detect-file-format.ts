@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
-import { DETECT_WINDOW, detectFormat } from './detect-format.ts';
+import { detectFormatAt } from './detect-format.ts';
 import type { ModelFormat } from './model-format.ts';
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -28,9 +28,7 @@ export async function detectFileFormat(path: string): Promise<ModelFormat> {
     if (!stat.isFile()) {
       throw new ModelVaultError('invalid_path', `${path} is not a regular file`, { path, hint: 'pass the path of a model file, not a directory' });
     }
-    const head = await readAt(handle, 0, Math.min(DETECT_WINDOW, stat.size));
-    const tail = stat.size > head.length ? await readAt(handle, stat.size - DETECT_WINDOW, DETECT_WINDOW) : head;
-    return detectFormat(head, { path, size: stat.size, tail });
+    return await detectFormatAt((position, length) => readAt(handle, position, length), stat.size, path);
   } catch (err) {
     throw toModelVaultError(err);
   } finally {

@@ -150,3 +150,13 @@ export function detectFormat(head: Buffer, info: DetectInfo): ModelFormat {
   if (text !== undefined) return textFormat(text, head.length >= size, ext);
   return 'binary';
 }
+
+/** Reads up to `length` bytes at `position` of the file being detected. */
+export type ReadAt = (position: number, length: number) => Promise<Buffer>;
+
+/** Detects the format of a file of `size` bytes from its first and last 64 KiB, never reading the whole file. */
+export async function detectFormatAt(readAt: ReadAt, size: number, path: string): Promise<ModelFormat> {
+  const head = await readAt(0, Math.min(DETECT_WINDOW, size));
+  const tail = size > head.length ? await readAt(size - DETECT_WINDOW, DETECT_WINDOW) : head;
+  return detectFormat(head, { path, size, tail });
+}

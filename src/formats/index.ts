@@ -3,3 +3,4 @@ export type { ModelFormat, Framework } from './model-format.ts';
 export { DETECT_WINDOW, detectFormat } from './detect-format.ts';
 export type { DetectInfo } from './detect-format.ts';
 export { detectFileFormat } from './detect-file-format.ts';
+export { detectStoredFormat } from './detect-stored-format.ts';
