@@ -12,6 +12,12 @@ export interface ManifestEntry {
   format: string;
 }
 
+/** A file as a manifest lists it, before the registry has read its format from the stored bytes. */
+export type ListedFile = Omit<ManifestEntry, 'format'>;
+
+/** A file as a client sends it; a `format` it claims is not trusted and is ignored. */
+export type ClientManifestEntry = ListedFile & { format?: string };
+
 /** The most files one version may hold. */
 export const MAX_MANIFEST_FILES = 100_000;
 
@@ -21,8 +27,8 @@ export function manifestDigest(files: Pick<ManifestEntry, 'path' | 'size' | 'dig
   return `sha256:${createHash('sha256').update(canonicalJson({ files: sorted })).digest('hex')}`;
 }
 
-/** Checks a client-supplied manifest (safe unique paths, digests, sizes) and returns it normalised. */
-export function checkManifest(files: (Omit<ManifestEntry, 'format'> & { format?: string })[]): ManifestEntry[] {
+/** Checks a client-supplied manifest (safe unique paths, digests, sizes) and returns it normalised, without any claimed format. */
+export function checkManifest(files: ClientManifestEntry[]): ListedFile[] {
   if (!Array.isArray(files) || files.length === 0) {
     throw new ModelVaultError('invalid_input', 'a version needs at least one file', { field: 'files' });
   }
@@ -34,7 +40,6 @@ export function checkManifest(files: (Omit<ManifestEntry, 'format'> & { format?:
     seen.add(path);
     if (!isDigest(f.digest)) throw new ModelVaultError('invalid_digest', `files[${i}].digest ${JSON.stringify(f.digest)} is not sha256:<hex>`, { field: `files[${i}].digest` });
     if (!Number.isSafeInteger(f.size) || f.size < 0) throw new ModelVaultError('invalid_input', `files[${i}].size must be a non-negative integer`, { field: `files[${i}].size` });
-    const format = typeof f.format === 'string' && /^[a-z0-9._-]{1,40}$/.test(f.format) ? f.format : 'binary';
-    return { path, size: f.size, digest: f.digest, format };
+    return { path, size: f.size, digest: f.digest };
   });
 }

@@ -4,6 +4,7 @@ import { ModelVaultError } from '../core/errors.ts';
 import type { ManifestEntry } from '../core/manifest.ts';
 import { assertName, type Stage } from '../core/names.ts';
 import { formatReference, parseReference } from '../core/reference.ts';
+import { readFormatName } from '../formats/index.ts';
 import { isUniqueViolation } from '../storage/db/errors.ts';
 import type { Database } from '../storage/db/schema.ts';
 import type { Evidence, VersionSummary } from './types.ts';
@@ -86,7 +87,7 @@ export async function latestVersionId(trx: Trx, modelId: number): Promise<number
 /** A version's files in path order. */
 export async function filesOf(trx: Trx, versionId: number): Promise<ManifestEntry[]> {
   const files = await trx.selectFrom('files').selectAll().where('version_id', '=', versionId).orderBy('path').execute();
-  return files.map((f) => ({ path: f.path, size: Number(f.size), digest: f.digest as Digest, format: f.format }));
+  return files.map((f) => ({ path: f.path, size: Number(f.size), digest: f.digest as Digest, format: readFormatName(f.format) }));
 }
 
 /** A version's evidence with bodies, optionally of one kind, in the order it was given. */

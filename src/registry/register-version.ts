@@ -3,7 +3,8 @@ import { canonicalJson } from '../core/canonical-json.ts';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { lineageFromMetadata, type LineageEdge } from '../core/lineage.ts';
-import { checkManifest, manifestDigest, type ManifestEntry } from '../core/manifest.ts';
+import { checkManifest, manifestDigest, type ListedFile, type ManifestEntry } from '../core/manifest.ts';
+import { detectStoredFormat } from '../formats/index.ts';
 import { assertName, assertTag, type Stage } from '../core/names.ts';
 import { assertVersion } from '../core/version.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -44,8 +45,8 @@ function text(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** Checks metadata, manifest, model card and tags of a registration request. */
-function prepare(input: RegisterVersionInput): PreparedVersion {
+/** Checks metadata, manifest, model card and tags of a registration request; the files' formats come later, from the stored bytes. */
+function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files'> & { files: ListedFile[] } {
   const metadata = input.metadata;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new ModelVaultError('invalid_metadata', 'metadata must be an object', { field: 'metadata' });
@@ -68,13 +69,19 @@ function prepare(input: RegisterVersionInput): PreparedVersion {
   return { name, version, metadata, modelCard, files, manifest, contentKey: contentKey(metadata, modelCard, manifest), lineage: lineageFromMetadata(metadata), tags };
 }
 
-/** Every blob must be stored, with the size the manifest claims, before the version can exist. */
-async function assertBlobsStored(blobs: BlobStore, files: ManifestEntry[]): Promise<void> {
+/**
+ * Every blob must be stored, with the size the manifest claims, before the version can exist; each
+ * file's format is then detected from its stored bytes, never taken from the client.
+ */
+async function storedFiles(blobs: BlobStore, files: ListedFile[]): Promise<ManifestEntry[]> {
+  const out: ManifestEntry[] = [];
   for (const f of files) {
     const s = await blobs.stat(f.digest);
     if (!s) throw new ModelVaultError('blob_missing', `blob ${f.digest} for ${f.path} has not been uploaded`, { path: f.path, digest: f.digest, hint: 'upload the blob first (PUT /api/v1/blobs/<digest>)' });
     if (s.size !== f.size) throw new ModelVaultError('size_mismatch', `${f.path}: stored blob has ${s.size} bytes, manifest says ${f.size}`, { path: f.path, digest: f.digest });
+    out.push({ ...f, format: await detectStoredFormat(blobs, f.digest, f.size, f.path) });
   }
+  return out;
 }
 
 /** The stored version of the same name and number: a no-op result when identical, `version_exists` when not. */
@@ -196,8 +203,8 @@ async function storeVersion(s: RegistryScope, p: PreparedVersion, newEvidence: N
 
 /** Registers a version whose blobs are stored; an identical re-push is a no-op, different content `version_exists`. */
 export async function registerVersion(s: RegistryScope, input: RegisterVersionInput): Promise<RegisterResult> {
-  const p = prepare(input);
-  await assertBlobsStored(s.ctx.blobs, p.files);
+  const prepared = prepare(input);
+  const p: PreparedVersion = { ...prepared, files: await storedFiles(s.ctx.blobs, prepared.files) };
   const before = await existingVersion(s, p);
   if (before) return before;
   const evidence = await hookEvidence(s, p);
