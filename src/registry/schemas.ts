@@ -39,7 +39,7 @@ const EdgeKind = StringEnum(EDGE_KINDS);
 
 /** One file of a version. */
 export const ManifestEntry = Closed({ path: Str(4096), size: Count, digest: DigestText, format: Str(40) });
-/** One file of a version to register; the registry fills in a format the client leaves out. */
+/** One file of a version to register; the registry detects the format from the stored bytes and ignores one the client sends. */
 export const ManifestEntryInput = Closed({ ...ManifestEntry.properties, format: Type.Optional(Str(40)) });
 
 /** A typed lineage link from a version; `target` is a reference, dataset `name@version`, run id or `repo@commit`. */

@@ -26,7 +26,7 @@ function startWorker(): Worker {
 function crashReport(name: string, why: string): FileScanReport {
   return {
     path: name,
-    format: 'unknown',
+    format: 'binary',
     verdict: 'unscannable',
     findings: [{ severity: 'unscannable', kind: 'scanner', message: `the scanner failed on this file (${why}); nothing in it was checked` }],
   };
