@@ -1,17 +1,13 @@
 import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../audit/index.ts';
-import type { SigningPolicy, TrustedKey, TrustKeyInput, TrustResult } from './keys/index.ts';
+import type { Static } from '../core/schema.ts';
+import type { TrustKeyInput, TrustResult, TrustedKey } from './keys/index.ts';
+import type * as S from './schemas.ts';
 
 /** The registry's trusted keys and the signing policy they serve. */
-export interface TrustedKeys {
-  items: TrustedKey[];
-  policy: SigningPolicy;
-}
+export type TrustedKeys = Static<typeof S.TrustedKeys>;
 
 /** The log's public identity: its origin and the C2SP verifier key of its checkpoints. */
-export interface LogPublicKey {
-  origin: string;
-  verifierKey: string;
-}
+export type LogPublicKey = Static<typeof S.LogPublicKey>;
 
 /** Trust, signing policy and the audit log, the same in embedded and remote mode. */
 export interface IntegrityApi {

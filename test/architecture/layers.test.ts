@@ -22,9 +22,9 @@ const LAYERS: Record<string, number> = {
   cli: 8,
 };
 
-// Capabilities reached from other folders only through their doors: index.ts, and for the registry also its
-// HTTP contract (schemas.ts), kept apart so commands that need no server do not load the schema library.
-const DOORS: Record<string, string[]> = { registry: ['index.ts', 'schemas.ts'], audit: ['index.ts'] };
+// Capabilities reached from other folders only through their doors: index.ts, and its contract as JSON
+// Schemas (schemas.ts), kept apart so commands that need no server do not load the schema library.
+const DOORS: Record<string, string[]> = { registry: ['index.ts', 'schemas.ts'], audit: ['index.ts', 'schemas.ts'] };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 

@@ -1,16 +1,13 @@
 import { ModelVaultError } from '../../core/errors.ts';
 import type { Stage } from '../../core/names.ts';
+import type { Static } from '../../core/schema.ts';
+import type * as S from '../schemas.ts';
 import type { PendingTransition, RegistryHooks } from '../../registry/index.ts';
 import { checkSignatures, trustMaterial, type ManifestFile, type SignatureCheck, type StoredSignature } from './version-signatures.ts';
 import { listTrustedKeys, type TrustedKey } from './trusted-keys.ts';
 
 /** `signing:` of config.yaml: which stages need a signature, and by which of the registry's trusted keys. */
-export interface SigningPolicy {
-  /** Stages a version may enter only with a valid signature by a trusted key. */
-  requireSignature: Stage[];
-  /** Key ids allowed to sign; every registry-trusted key when absent. */
-  trustedKeys?: string[];
-}
+export type SigningPolicy = Static<typeof S.SigningPolicy>;
 
 /** The registry-trusted keys the policy accepts: all of them, or those it lists. */
 export function policyKeys(all: readonly TrustedKey[], policy: SigningPolicy): TrustedKey[] {

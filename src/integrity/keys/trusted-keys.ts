@@ -2,35 +2,20 @@ import { X509Certificate } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { SHA256_HEX_PATTERN } from '../../core/digest.ts';
 import { ModelVaultError } from '../../core/errors.ts';
+import type { Static } from '../../core/schema.ts';
 import type { Database } from '../../storage/db/schema.ts';
+import type * as S from '../schemas.ts';
 import { appendAuditEvents } from '../../audit/index.ts';
 import { keyIdOfKey, parsePublicKey } from '../signing/keys.ts';
 
 /** What a trusted entry holds: a signing public key, or a certificate root for certificate-chain bundles. */
-export type TrustedKeyKind = 'public_key' | 'certificate';
-
+export type TrustedKeyKind = (typeof S.TRUSTED_KEY_KINDS)[number];
 /** A public key or certificate root the registry trusts for model signatures. */
-export interface TrustedKey {
-  /** sha256 hex of the SubjectPublicKeyInfo PEM (model-signing's key id); a certificate's is its public key's. */
-  keyId: string;
-  name: string;
-  kind: TrustedKeyKind;
-  pem: string;
-  addedBy: string;
-  addedAt: string;
-}
-
+export type TrustedKey = Static<typeof S.TrustedKey>;
 /** What `trustKey` needs: PEM text of a public key or certificate, and an optional display name. */
-export interface TrustKeyInput {
-  pem: string;
-  name?: string;
-}
-
+export type TrustKeyInput = Static<typeof S.TrustKeyInput>;
 /** Outcome of `trustKey`: false `created` when the key was already trusted. */
-export interface TrustResult {
-  key: TrustedKey;
-  created: boolean;
-}
+export type TrustResult = Static<typeof S.TrustResult>;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 const MAX_PEM = 64 * 1024;
