@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-root.ts';
 // Command modules import only commander, output helpers and src/core; their actions load the rest.
 import { io, print, reportError, type CliIo, type GlobalOptions } from './output.ts';
 import * as alias from './commands/alias.ts';
@@ -88,7 +88,7 @@ export async function run(argv: string[], sink?: CliIo): Promise<number> {
 async function runCommand(argv: string[]): Promise<number> {
   // Handled here rather than by commander: `push --version 1.2.0` must reach the subcommand.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    print((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+    print(packageVersion());
     return 0;
   }
   const program = buildProgram();

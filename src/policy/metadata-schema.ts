@@ -4,12 +4,13 @@ import ajvFormats from 'ajv-formats';
 import { ModelVaultError } from '../core/errors.ts';
 import { assertName } from '../core/names.ts';
 import { assertVersion } from '../core/version.ts';
+import { packageFile } from '../package-root.ts';
 import type { MetadataSource } from './metadata-file.ts';
 import { formatFieldPath, makeProblem, type FieldPath } from './problem.ts';
 import type { Problem } from './types.ts';
 
-/** Where the model metadata JSON Schema lives, relative to this module. */
-export const METADATA_SCHEMA_URL = new URL('../../schemas/model-metadata.schema.json', import.meta.url);
+/** Where the model metadata JSON Schema lives in the package. */
+export const METADATA_SCHEMA_URL = packageFile('schemas/model-metadata.schema.json');
 
 const DIGEST_HINT = 'use sha256:<64 hex characters>, e.g. the output of `sha256sum FILE`';
 const ARTIFACT_HINT = 'use a relative path such as model.onnx, or { path: model.onnx, checksum: "sha256:<64 hex>" }';

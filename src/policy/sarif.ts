@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { packageVersion } from '../package-root.ts';
 import { RULES } from './rules.ts';
 import type { Problem, ValidationReport } from './types.ts';
 
@@ -8,11 +8,6 @@ import type { Problem, ValidationReport } from './types.ts';
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 const BASE_ID = 'MODELDIR';
-
-function toolVersion(): string {
-  const pkg = createRequire(import.meta.url)('../../package.json') as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-}
 
 function uri(file: string): string {
   return file.split('/').map(encodeURIComponent).join('/');
@@ -50,7 +45,7 @@ export function formatSarif(report: ValidationReport): string {
         tool: {
           driver: {
             name: 'modelvault',
-            version: toolVersion(),
+            version: packageVersion(),
             rules: RULES.map((r) => ({
               id: r.id,
               shortDescription: { text: r.shortDescription },

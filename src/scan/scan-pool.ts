@@ -3,13 +3,15 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, ModelVaultError, type ErrorCode } from '../core/errors.ts';
+import { packageFile } from '../package-root.ts';
 import type { ScanPolicy } from './policy.ts';
 import type { ScanAnswer, ScanJob } from './scan-worker.ts';
 import type { FileScanReport } from './types.ts';
 
-// The worker is a sibling of this module with the same extension: `.ts` under tsx, `.js` once compiled.
+// The worker's own entry point: the source under tsx, the bundle's entry once compiled (this module is then
+// inside a chunk of dist/, not beside the worker).
 const EXT = extname(fileURLToPath(import.meta.url));
-const WORKER_URL = new URL(`./scan-worker${EXT}`, import.meta.url);
+const WORKER_URL = packageFile(EXT === '.ts' ? 'src/scan/scan-worker.ts' : 'dist/scan/scan-worker.js');
 
 /**
  * Starts a scan worker. Compiled JavaScript loads directly. Sources need tsx in the worker too, and Node 20

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import { packageVersion } from '../package-root.ts';
 import { createMetrics, recordResponses } from './metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { problemOf, sendProblem } from './problem.ts';
@@ -21,8 +21,6 @@ import { validatorCompiler } from './validator.ts';
 
 export type { OpenApiDocument } from './openapi.ts';
 export type { RouteSpec } from './route-spec.ts';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** A listening server. */
 export interface RunningServer {
@@ -104,7 +102,7 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
 
   let doc: OpenApiDocument | undefined;
   const routes = apiRoutes(app, metrics, () => doc!);
-  doc = buildOpenApi(routes, pkg.version);
+  doc = buildOpenApi(routes, packageVersion());
 
   for (const route of routes.filter((r) => !r.rawBody)) server.route(toFastify(route));
   // Raw-body routes stream whatever arrives, whatever its declared type, with no size limit.

@@ -17,6 +17,10 @@ it('the modelvault binary pushes and pulls the example end to end, with exit cod
   const push = await spawnCli(['push', EXAMPLE, '--json'], { MODELVAULT_HOME: home });
   assert.equal(push.code, 0, push.stderr);
   assert.equal((push.json as { created: boolean }).created, true);
+  // Rescanning a version runs the scanner on a worker thread: from dist/, the worker is a bundle entry of its own.
+  const rescan = await spawnCli(['scan', 'fraud-detector@1.0.0', '--rescan', '--format', 'json'], { MODELVAULT_HOME: home });
+  assert.equal(rescan.code, 0, rescan.stderr);
+  assert.deepEqual((rescan.json as { counts: Record<string, number> }).counts, { dangerous: 0, safe: 7, suspicious: 0, unscannable: 0 });
   const out = join(home, 'out');
   const pull = await spawnCli(['pull', 'fraud-detector@latest', out], { MODELVAULT_HOME: home });
   assert.equal(pull.code, 0, pull.stderr);

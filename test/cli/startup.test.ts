@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli, spawnCli } from '../helpers/cli.ts';
@@ -26,12 +26,21 @@ process.on('exit', () => appendFileSync(process.env.MV_LOADED, Object.keys(requi
 writeFileSync(join(work, 'hooks.mjs'), HOOKS);
 writeFileSync(join(work, 'recorder.mjs'), RECORDER);
 
-/** Runs the binary with `args` and returns its result and every module it loaded. */
+// The bundle's map from each file of dist/ to the sources and packages it holds (written by the build).
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const META = join(ROOT, 'dist', 'meta.json');
+const bundled: Map<string, string[]> = existsSync(META)
+  ? new Map(Object.entries((JSON.parse(readFileSync(META, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }).outputs).map(([file, o]) => [resolve(ROOT, file), Object.keys(o.inputs).map((i) => resolve(ROOT, i))]))
+  : new Map();
+
+/** Runs the binary with `args` and returns its result and every module it loaded, a bundled file standing for the sources it holds. */
 async function loadedBy(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; modules: string[] }> {
   const out = join(work, `loaded-${args.join('-').replace(/[^a-z0-9-]/gi, '_')}.txt`);
   writeFileSync(out, '');
   const r = await spawnCli(args, { ...env, MV_LOADED: out }, ['--import', pathToFileURL(join(work, 'recorder.mjs')).href]);
-  return { ...r, modules: readFileSync(out, 'utf8').split('\n').filter(Boolean) };
+  const loaded = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+  const modules = loaded.flatMap((m) => bundled.get(m.startsWith('file:') ? fileURLToPath(m) : m) ?? [m]);
+  return { ...r, modules };
 }
 
 const HEAVY = ['fastify', '@duckdb/node-api', 'onnxruntime-node', 'protobufjs', 'better-sqlite3', 'pg', 'kysely'];

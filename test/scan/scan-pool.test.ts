@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { bundleOptions } from '../../scripts/build.ts';
 import { defaultPolicy } from '../../src/scan/policy.ts';
 import { ScanPool } from '../../src/scan/scan-pool.ts';
 
@@ -42,16 +44,15 @@ describe('scan pool', () => {
     await doomed.close();
   });
 
-  it('scans on a worker thread from compiled JavaScript, with plain node', async () => {
+  it('scans on a worker thread from bundled JavaScript laid out as dist/, with plain node', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mv-compiled-'));
     try {
-      const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-      await run(process.execPath, [tsc, '--ignoreConfig', join(ROOT, 'src/scan/scan-pool.ts'), join(ROOT, 'src/scan/scan-worker.ts'), '--outDir', out, '--rootDir', join(ROOT, 'src'), '--noEmit', 'false',
-        '--rewriteRelativeImportExtensions', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', '--resolveJsonModule', '--verbatimModuleSyntax'], { cwd: ROOT });
+      const dist = join(out, 'dist');
+      await build(bundleOptions(dist, { 'scan/scan-pool': 'src/scan/scan-pool.ts', 'scan/scan-worker': 'src/scan/scan-worker.ts', 'scan/policy': 'src/scan/policy.ts' }));
       writeFileSync(join(out, 'package.json'), '{"type":"module"}');
       symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-      const script = `const { scanPool } = await import(${JSON.stringify(new URL('scan/scan-pool.js', `file://${out}/`).href)});
-        const { defaultPolicy } = await import(${JSON.stringify(new URL('scan/policy.js', `file://${out}/`).href)});
+      const script = `const { scanPool } = await import(${JSON.stringify(pathToFileURL(join(dist, 'scan/scan-pool.js')).href)});
+        const { defaultPolicy } = await import(${JSON.stringify(pathToFileURL(join(dist, 'scan/policy.js')).href)});
         process.stdout.write(JSON.stringify(await scanPool.scan(${JSON.stringify(EVIL)}, 'model.pkl', defaultPolicy)));`;
       writeFileSync(join(out, 'scan-one.js'), script);
       const { stdout } = await run(process.execPath, [join(out, 'scan-one.js')], { cwd: out });

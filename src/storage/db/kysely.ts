@@ -1,9 +1,3 @@
-import { createRequire } from 'node:module';
-import type * as K from 'kysely';
-
-// Kysely's CommonJS build: its ES module build is some 260 files that every command would link at start-up,
-// which costs a CLI command more than anything it then does. Every runtime use of Kysely goes through here,
-// so one build is loaded; types still come from the package's declarations.
-const kysely = createRequire(import.meta.url)('kysely') as typeof K;
-
-export const { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } = kysely;
+// Every runtime use of Kysely goes through here. The build bundles its ES module build into one chunk, so a
+// command no longer links its 260 files one by one at start-up.
+export { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
