@@ -3,11 +3,10 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { AuditService, bindAuditLog, loadLogKey } from './audit/index.ts';
 import { ModelVaultError } from './core/errors.ts';
-import { IntegrityService } from './integrity/index.ts';
-import { signingGate } from './integrity/keys/index.ts';
-import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, RegistryService, type VersionSnapshot } from './registry/index.ts';
-import { MonitorService, type MonitorContext } from './monitor/index.ts';
-import { scanHooks, ScanService } from './scan/index.ts';
+import type { IntegrityService } from './integrity/index.ts';
+import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, type RegistryHooks, RegistryService, type VersionSnapshot } from './registry/index.ts';
+import type { MonitorContext, MonitorService } from './monitor/index.ts';
+import type { ScanService } from './scan/index.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { openMetadataDb } from './storage/db/open.ts';
 import type { MetadataDb } from './storage/db/schema.ts';
@@ -33,11 +32,11 @@ export interface AppContext {
   /** The registry service acting as `actor`. */
   registry(actor: string): RegistryService;
   /** The scanning service (version scans, the reviewed allowlist) acting as `actor`. */
-  scan(actor: string): ScanService;
+  scan(actor: string): Promise<ScanService>;
   /** Trust, signing policy, the audit log's proofs, anchors and exports, acting as `actor`. */
-  integrity(actor: string): IntegrityService;
+  integrity(actor: string): Promise<IntegrityService>;
   /** Monitoring acting as `actor`; every actor's monitor shares one configuration and one set of listeners (live metrics). */
-  monitor(actor: string): MonitorService;
+  monitor(actor: string): Promise<MonitorService>;
   close(): Promise<void>;
 }
 
@@ -58,6 +57,24 @@ function openBlobStore(url: string): BlobStore {
   throw new ModelVaultError('invalid_input', `MODELVAULT_BLOB_URL ${JSON.stringify(url)} is not supported`, { hint: 'use file:///absolute/path' });
 }
 
+/**
+ * Registry hooks whose module is loaded on their first call: a command that neither registers nor stages a
+ * version (`versions list`) does not load the scanner or the signing policy.
+ */
+function lazyHooks(load: () => Promise<RegistryHooks>): RegistryHooks {
+  let hooks: Promise<RegistryHooks> | undefined;
+  return {
+    async beforeRegister(pending) {
+      const h = await (hooks ??= load());
+      return h.beforeRegister ? h.beforeRegister(pending) : [];
+    },
+    async beforeStage(transition) {
+      const h = await (hooks ??= load());
+      await h.beforeStage?.(transition);
+    },
+  };
+}
+
 /** Opens the registry described by `settings`: creates the home, migrates the database, checks the blob store. */
 export async function openApp(settings: AppSettings): Promise<AppContext> {
   try {
@@ -75,7 +92,10 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   const opened = await openMetadataDb(settings.databaseUrl);
   // Every transaction of this handle can sign the checkpoints of the events it appends.
   const metadata: MetadataDb = { ...opened, db: bindAuditLog(opened.db, logKey, opened.dialect) };
-  const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [scanHooks({ metadata, blobs, config }), signingGate(config.signing)] };
+  const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [
+    lazyHooks(async () => (await import('./scan/index.ts')).scanHooks({ metadata, blobs, config })),
+    lazyHooks(async () => (await import('./integrity/keys/index.ts')).signingGate(config.signing)),
+  ] };
   const audit = new AuditService(metadata.db, logKey);
   const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };
   // Started on first use, so a broken alerts.yaml stops monitoring only, not the registry.
@@ -87,9 +107,19 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
     blobs,
     audit,
     registry: (actor) => new RegistryService(ctx, actor),
-    scan: (actor) => new ScanService({ metadata, blobs, registry: new RegistryService(ctx, actor) }, actor),
-    integrity: (actor) => new IntegrityService(metadata.db, audit, config.signing, actor),
-    monitor: (actor) => (monitor ??= new MonitorService(monitorContext, actor)).as(actor),
+    // Scanning, integrity and monitoring are loaded when first asked for.
+    scan: async (actor) => {
+      const { ScanService } = await import('./scan/index.ts');
+      return new ScanService({ metadata, blobs, registry: new RegistryService(ctx, actor) }, actor);
+    },
+    integrity: async (actor) => {
+      const { IntegrityService } = await import('./integrity/index.ts');
+      return new IntegrityService(metadata.db, audit, config.signing, actor);
+    },
+    monitor: async (actor) => {
+      const { MonitorService } = await import('./monitor/index.ts');
+      return (monitor ??= new MonitorService(monitorContext, actor)).as(actor);
+    },
     close: () => metadata.close(),
   };
 }

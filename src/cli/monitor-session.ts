@@ -7,7 +7,7 @@ export async function withMonitor<T>(opts: GlobalOptions, fn: (monitor: MonitorA
   const { localActor } = await import('./actor.ts');
   return withSession(opts, async (s) => {
     if (s.mode === 'embedded' && s.app) {
-      return fn(s.app.monitor(localActor()), s);
+      return fn(await s.app.monitor(localActor()), s);
     }
     const { RemoteMonitor } = await import('../client/monitor.ts');
     return fn(new RemoteMonitor({ baseUrl: s.location, ...(process.env.MODELVAULT_TOKEN ? { token: process.env.MODELVAULT_TOKEN } : {}), actor: localActor() }), s);

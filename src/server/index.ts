@@ -4,6 +4,7 @@ import type { AppContext } from '../app.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { packageVersion } from '../package-root.ts';
 import { createMetrics, recordResponses } from './metrics.ts';
+import { registerMonitorMetrics } from './monitor-metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
@@ -75,7 +76,7 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
     ...integrityRoutes(app),
     ...blobRoutes(app),
     ...uploadRoutes(app),
-    ...monitorRoutes(app, metrics),
+    ...monitorRoutes(app),
   ];
 }
 
@@ -98,6 +99,7 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
     sendProblem(request, reply, new ModelVaultError('not_found', `no route for ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}`, { hint: 'see /api/v1/openapi.json' })),
   );
   const metrics = createMetrics();
+  registerMonitorMetrics(metrics.registry, await app.monitor('anonymous'));
   recordResponses(server, metrics);
 
   let doc: OpenApiDocument | undefined;

@@ -64,7 +64,7 @@ describe('start-up: what a command loads', () => {
     }
   });
 
-  it('versions list on a local home loads the database and the registry, not the server, DuckDB or onnxruntime', async () => {
+  it('versions list on a local home loads the database and the registry, not the server, DuckDB, onnxruntime, the scanner, the monitor or integrity', async () => {
     const home = join(work, 'home');
     const push = await runCli(['push', EXAMPLE], { MODELVAULT_HOME: home });
     assert.equal(push.code, 0, push.stderr);
@@ -74,7 +74,7 @@ describe('start-up: what a command loads', () => {
     assert.ok(packageLoaded(r.modules, 'better-sqlite3') && packageLoaded(r.modules, 'kysely'), 'the recorder saw the database driver');
     assert.ok(ownLoaded(r.modules, /^registry\//));
     for (const pkg of ['fastify', '@duckdb/node-api', 'onnxruntime-node', 'protobufjs', 'pg']) assert.equal(packageLoaded(r.modules, pkg), false, `versions list loaded ${pkg}`);
-    for (const own of [/^server\//, /^client\//, /^policy\//]) assert.equal(ownLoaded(r.modules, own), false, `versions list loaded ${own}`);
+    for (const own of [/^server\//, /^client\//, /^policy\//, /^scan\//, MONITOR, /^integrity\//]) assert.equal(ownLoaded(r.modules, own), false, `versions list loaded ${own}`);
   });
 });
 

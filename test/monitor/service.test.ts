@@ -85,7 +85,7 @@ onEachBackend('monitoring service', (backend) => {
   beforeEach(async () => {
     app = await backend.open();
     await register(app, referenceCsv(600));
-    monitor = app.monitor('alice');
+    monitor = await app.monitor('alice');
   });
   afterEach(async () => {
     hooks?.closeAllConnections();

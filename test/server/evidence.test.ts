@@ -45,7 +45,7 @@ describe('scan evidence comes only from the registry scanner', () => {
     const http = await call(`${srv.url}/api/v1/models/scanned/versions/1.0.0/scan`, 'POST');
     assert.equal(http.status, 200, JSON.stringify(http.body));
     assert.equal(http.body.rescanned, true);
-    const embedded = await srv.app.scan('alice').rescan('scanned@1.0.0');
+    const embedded = await (await srv.app.scan('alice')).rescan('scanned@1.0.0');
     assert.equal(embedded.rescanned, true);
     assert.equal(await scanCount(), before + 2);
   });

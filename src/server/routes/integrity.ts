@@ -23,7 +23,7 @@ import {
 } from '../schemas/integrity.ts';
 import type { FastifyRequest } from 'fastify';
 
-const integrity = (app: AppContext, req: FastifyRequest): IntegrityService => app.integrity(actorOf(req));
+const integrity = (app: AppContext, req: FastifyRequest): Promise<IntegrityService> => app.integrity(actorOf(req));
 
 /** Trusted keys, the signing policy, the audit log with its proofs, anchors and provenance exports. */
 export function integrityRoutes(app: AppContext): RouteSpec[] {
@@ -35,7 +35,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       summary: 'Public keys and certificate roots the registry trusts for model signatures, and the signing policy',
       tag: 'integrity',
       responses: { 200: { description: 'trusted keys and policy', schema: TrustedKeys } },
-      handler: async (req) => integrity(app, req).trustedKeys(),
+      handler: async (req) => (await integrity(app, req)).trustedKeys(),
     }),
     route({
       method: 'POST',
@@ -46,7 +46,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       body: TrustKeyBody,
       responses: { 201: { description: 'trusted (created false when it already was)', schema: TrustResult } },
       handler: async (req, reply) => {
-        const r = await integrity(app, req).trustKey(req.body);
+        const r = await (await integrity(app, req)).trustKey(req.body);
         reply.code(r.created ? 201 : 200);
         return r;
       },
@@ -59,7 +59,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       tag: 'integrity',
       params: KeyIdParams,
       responses: { 200: { description: 'the key that was removed', schema: TrustedKey } },
-      handler: async (req) => integrity(app, req).untrustKey(req.params.keyId),
+      handler: async (req) => (await integrity(app, req)).untrustKey(req.params.keyId),
     }),
     route({
       method: 'GET',
@@ -69,7 +69,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       tag: 'integrity',
       querystring: AuditLogQuery,
       responses: { 200: { description: 'a page of events', schema: AuditLogPage } },
-      handler: async (req) => integrity(app, req).auditLog(req.query),
+      handler: async (req) => (await integrity(app, req)).auditLog(req.query),
     }),
     route({
       method: 'GET',
@@ -78,7 +78,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       summary: 'The latest signed checkpoint (C2SP signed note)',
       tag: 'integrity',
       responses: { 200: { description: 'the checkpoint', schema: Checkpoint } },
-      handler: async (req) => integrity(app, req).checkpoint(),
+      handler: async (req) => (await integrity(app, req)).checkpoint(),
     }),
     route({
       method: 'GET',
@@ -87,7 +87,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       summary: "The log's origin and the verifier key of its checkpoints",
       tag: 'integrity',
       responses: { 200: { description: 'the verifier key', schema: LogKey } },
-      handler: async (req) => integrity(app, req).logKey(),
+      handler: async (req) => (await integrity(app, req)).logKey(),
     }),
     route({
       method: 'GET',
@@ -100,7 +100,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
         200: { description: 'the proof and its signed checkpoint', schema: InclusionProof },
       },
       handler: async (req) => {
-        return integrity(app, req).inclusionProof(req.query.index, req.query.size);
+        return (await integrity(app, req)).inclusionProof(req.query.index, req.query.size);
       },
     }),
     route({
@@ -117,7 +117,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
         },
       },
       handler: async (req) => {
-        return integrity(app, req).consistencyProof(req.query.from, req.query.to);
+        return (await integrity(app, req)).consistencyProof(req.query.from, req.query.to);
       },
     }),
     route({
@@ -132,7 +132,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
           schema: AuditReport,
         },
       },
-      handler: async (req) => integrity(app, req).verifyLog(),
+      handler: async (req) => (await integrity(app, req)).verifyLog(),
     }),
     route({
       method: 'POST',
@@ -143,7 +143,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       body: AnchorBody,
       responses: { 201: { description: 'recorded', schema: Anchor } },
       handler: async (req, reply) => {
-        const a = await integrity(app, req).recordAnchor(req.body);
+        const a = await (await integrity(app, req)).recordAnchor(req.body);
         reply.code(201);
         return a;
       },
@@ -156,7 +156,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       tag: 'integrity',
       querystring: ExportAnchorsQuery,
       responses: { 200: { description: 'the anchors document', schema: { type: 'object', additionalProperties: true } } },
-      handler: async (req) => integrity(app, req).exportAnchors({ all: req.query.all === true }),
+      handler: async (req) => (await integrity(app, req)).exportAnchors({ all: req.query.all === true }),
     }),
     route({
       method: 'GET',
@@ -166,7 +166,7 @@ export function integrityRoutes(app: AppContext): RouteSpec[] {
       tag: 'integrity',
       responses: { 200: { description: 'RFC 4180 CSV', contentType: 'text/csv' } },
       handler: async (req, reply) => {
-        const csv = await integrity(app, req).exportProvenance();
+        const csv = await (await integrity(app, req)).exportProvenance();
         reply.type('text/csv; charset=utf-8');
         return csv;
       },

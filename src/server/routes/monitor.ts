@@ -3,8 +3,6 @@ import type { AppContext } from '../../app.ts';
 import { ModelVaultError } from '../../core/errors.ts';
 import { decodeProfile, type MonitorService } from '../../monitor/index.ts';
 import { actorOf } from '../actor.ts';
-import type { HttpMetrics } from '../metrics.ts';
-import { registerMonitorMetrics } from '../monitor-metrics.ts';
 import { route, type RouteSpec } from '../route-spec.ts';
 import { DriftBody, MonitorReport, ProfileQuery } from '../schemas/monitor.ts';
 import { NameParams, SelectorParams } from '../schemas/registry.ts';
@@ -28,9 +26,8 @@ async function readBody(stream: NodeJS.ReadableStream, limit: number, what: stri
 }
 
 /** Reference profiles, observations, drift windows and model health. */
-export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[] {
-  registerMonitorMetrics(metrics.registry, app.monitor('anonymous'));
-  const monitor = (req: FastifyRequest): MonitorService => app.monitor(actorOf(req));
+export function monitorRoutes(app: AppContext): RouteSpec[] {
+  const monitor = (req: FastifyRequest): Promise<MonitorService> => app.monitor(actorOf(req));
   const refOf = (p: { name: string; selector: string }): string => `${p.name}@${p.selector}`;
   const base = '/api/v1/models/:name/versions/:selector';
   return [
@@ -52,7 +49,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
         } catch (err) {
           throw new ModelVaultError('invalid_input', `the profile is not JSON: ${(err as Error).message}`, {}, { cause: err });
         }
-        return monitor(req).putProfile(refOf(req.params), reference, req.query.source ?? 'upload');
+        return (await monitor(req)).putProfile(refOf(req.params), reference, req.query.source ?? 'upload');
       },
     }),
     route({
@@ -63,7 +60,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: SelectorParams,
       responses: { 200: { description: 'the stored profile', schema: MonitorReport } },
-      handler: async (req) => monitor(req).profileFromVersion(refOf(req.params)),
+      handler: async (req) => (await monitor(req)).profileFromVersion(refOf(req.params)),
     }),
     route({
       method: 'GET',
@@ -73,7 +70,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: SelectorParams,
       responses: { 200: { description: 'the profile summary', schema: MonitorReport } },
-      handler: async (req) => monitor(req).getProfile(refOf(req.params)),
+      handler: async (req) => (await monitor(req)).getProfile(refOf(req.params)),
     }),
     route({
       method: 'POST',
@@ -86,7 +83,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       responses: { 200: { description: 'how many were stored', schema: MonitorReport } },
       handler: async (req) => {
         const body = await readBody(rawBody(req), OBSERVATIONS_LIMIT, 'the observation batch');
-        return monitor(req).observe(refOf(req.params), body.toString('utf8'));
+        return (await monitor(req)).observe(refOf(req.params), body.toString('utf8'));
       },
     }),
     route({
@@ -100,7 +97,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       responses: { 200: { description: 'the drift report', schema: MonitorReport } },
       handler: async (req) => {
         const b = req.body ?? {};
-        return monitor(req).drift(refOf(req.params), { ...(b.window ? { window: b.window } : {}), ...(b.method !== undefined ? { method: b.method } : {}) });
+        return (await monitor(req)).drift(refOf(req.params), { ...(b.window ? { window: b.window } : {}), ...(b.method !== undefined ? { method: b.method } : {}) });
       },
     }),
     route({
@@ -111,7 +108,7 @@ export function monitorRoutes(app: AppContext, metrics: HttpMetrics): RouteSpec[
       tag: 'monitoring',
       params: NameParams,
       responses: { 200: { description: 'the health report', schema: MonitorReport } },
-      handler: async (req) => monitor(req).health(req.params.name),
+      handler: async (req) => (await monitor(req)).health(req.params.name),
     }),
   ];
 }

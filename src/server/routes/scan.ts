@@ -18,7 +18,7 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       responses: { 200: { description: 'the stored report', schema: VersionScan } },
       handler: async (req) => {
         const { name, selector } = req.params;
-        return app.scan(actorOf(req)).versionScan(`${name}@${selector}`);
+        return (await app.scan(actorOf(req))).versionScan(`${name}@${selector}`);
       },
     }),
     route({
@@ -31,7 +31,7 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       responses: { 200: { description: 'the new report', schema: VersionScan } },
       handler: async (req) => {
         const { name, selector } = req.params;
-        return app.scan(actorOf(req)).rescan(`${name}@${selector}`);
+        return (await app.scan(actorOf(req))).rescan(`${name}@${selector}`);
       },
     }),
     route({
@@ -41,7 +41,7 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       summary: 'The globals this registry allows on top of the built-in allowlist, with reviewer and reason',
       tag: 'scan',
       responses: { 200: { description: 'the reviewed entries', schema: ScanAllowlist } },
-      handler: async (req) => ({ items: await app.scan(actorOf(req)).allowlist() }),
+      handler: async (req) => ({ items: await (await app.scan(actorOf(req))).allowlist() }),
     }),
     route({
       method: 'PUT',
@@ -53,7 +53,7 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       body: ScanAllowBody,
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 200: { description: 'the entry stored', schema: AllowlistEntry } },
-      handler: async (req) => app.scan(actorOf(req)).allow(req.params.global, req.body.reason),
+      handler: async (req) => (await app.scan(actorOf(req))).allow(req.params.global, req.body.reason),
     }),
     route({
       method: 'DELETE',
@@ -63,7 +63,7 @@ export function scanRoutes(app: AppContext): RouteSpec[] {
       tag: 'scan',
       params: GlobalParams,
       responses: { 200: { description: 'the entry removed', schema: AllowlistEntry } },
-      handler: async (req) => app.scan(actorOf(req)).disallow(req.params.global),
+      handler: async (req) => (await app.scan(actorOf(req))).disallow(req.params.global),
     }),
   ];
 }

@@ -28,7 +28,7 @@ onEachBackend('audit exports', (backend: Backend) => {
     await assert.rejects(app.audit.recordAnchor({ checkpointSize: 99, ledger: 'bitcoin', tx: 'x' }, 'bob'), (e: unknown) => e instanceof ModelVaultError && e.code === 'not_found');
     const anchorEvents = (await eventRows(app)).filter((r) => r.action === 'anchor.record');
     assert.equal(anchorEvents.length, 2);
-    const doc = await app.integrity('alice').exportAnchors();
+    const doc = await (await app.integrity('alice')).exportAnchors();
     const text = JSON.stringify(doc, null, 2);
     const signerKey = readFileSync(join(app.home, 'keys', 'log.key'), 'utf8').trim();
     assert.ok(!text.includes(signerKey), 'the signer key is not exported');
@@ -48,7 +48,7 @@ onEachBackend('audit exports', (backend: Backend) => {
       assert.equal(openCheckpoint(note, [publishedVerifier(app.home)]).checkpoint.size, c.size);
       assert.ok(!Number.isNaN(Date.parse(c.time)));
     }
-    assert.deepEqual((await app.integrity('alice').exportAnchors({ all: true })).checkpoints.map((c) => c.size), [1, 2, 3, 4]);
+    assert.deepEqual((await (await app.integrity('alice')).exportAnchors({ all: true })).checkpoints.map((c) => c.size), [1, 2, 3, 4]);
     assert.equal((await app.audit.verify()).ok, true);
   });
 
@@ -62,7 +62,7 @@ onEachBackend('audit exports', (backend: Backend) => {
     for (const key of ['key-b', 'key-a']) {
       await app.metadata.db.insertInto('evidence').values({ version_id: Number(v.id), kind: 'signature', digest: `sha256:${'0'.repeat(64)}`, key_id: key, body: '{}', created_at: new Date().toISOString() }).execute();
     }
-    const csv = await app.integrity('alice').exportProvenance();
+    const csv = await (await app.integrity('alice')).exportProvenance();
     const lines = csv.split('\r\n');
     assert.equal(lines.pop(), '', 'every record ends in CRLF');
     assert.equal(lines[0], PROVENANCE_COLUMNS.join(','));
