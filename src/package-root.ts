@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ModelVaultError } from './core/errors.ts';
 
 let root: URL | undefined;
 
@@ -11,7 +12,9 @@ export function packageFile(path: string): URL {
     let dir = new URL('.', import.meta.url);
     while (!existsSync(new URL('package.json', dir))) {
       const parent = new URL('..', dir);
-      if (parent.href === dir.href) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+      if (parent.href === dir.href) {
+        throw new ModelVaultError('internal', `no package.json in any folder above ${fileURLToPath(import.meta.url)}`, { hint: 'reinstall ModelVault: its files are incomplete' });
+      }
       dir = parent;
     }
     root = dir;

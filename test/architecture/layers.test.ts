@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const LAYERS: Record<string, number> = {
   core: 0,
   storage: 1,
+  'package-root.ts': 1,
   audit: 2,
   formats: 3,
   policy: 3,
