@@ -34,7 +34,7 @@ for (const target of chosen.length > 0 ? chosen : Object.keys(targets)) {
   rows.push({ target, mutants: valid.length, detected, survivors });
 }
 
-console.log('\ntarget | mutants | killed | survived | score');
+console.log('\ntarget | mutants | killed or timed out | survived or not covered | score');
 for (const r of rows) {
   const score = r.mutants === 0 ? 'n/a' : `${((100 * r.detected) / r.mutants).toFixed(1)}%`;
   console.log(`${r.target} | ${r.mutants} | ${r.detected} | ${r.survivors.length} | ${score}`);
