@@ -42,6 +42,12 @@ describe('canonicalJson (RFC 8785)', () => {
     for (const v of [undefined, () => 1, Symbol('s'), 1n]) assert.throws(() => canonicalJson(v), TypeError);
   });
 
+  it('says which value it cannot hold', () => {
+    assert.throws(() => canonicalJson({ x: NaN }), { name: 'TypeError', message: 'canonical JSON cannot hold NaN or Infinity' });
+    assert.throws(() => canonicalJson([1n]), { name: 'TypeError', message: 'canonical JSON cannot hold a bigint' });
+    assert.throws(() => canonicalJson(() => 1), { name: 'TypeError', message: 'canonical JSON cannot hold a function' });
+  });
+
   it('parses back to the same value and is a fixed point', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => {
       const text = canonicalJson(v);

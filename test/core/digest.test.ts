@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { digestHex, isDigest, parseDigest } from '../../src/core/digest.ts';
+import { DIGEST_TEXT_PATTERN, digestHex, isDigest, parseDigest, SHA256_HEX_PATTERN } from '../../src/core/digest.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
 
 const HEX = createHash('sha256').update('weights').digest('hex');
@@ -32,6 +32,20 @@ describe('digests', () => {
     assert.equal(digestHex(`sha256:${HEX}`), HEX);
     assert.equal(parseDigest(`sha256:${HEX}`), `sha256:${HEX}`);
     assert.throws(() => parseDigest(`sha256:${HEX.slice(2)}`), invalid);
+  });
+
+  it('refuses values that are not strings, even one whose text is a digest', () => {
+    for (const v of [[`sha256:${HEX}`], { toString: () => `sha256:${HEX}` }, 42, null]) {
+      assert.equal(isDigest(v), false, String(v));
+      assert.throws(() => parseDigest(v as unknown as string), invalid, String(v));
+    }
+  });
+
+  it('has patterns for the text clients send and for a bare key id, each matching the whole value', () => {
+    for (const d of [`sha256:${HEX}`, `sha256:${HEX.toUpperCase()}`]) assert.equal(DIGEST_TEXT_PATTERN.test(d), true, d);
+    for (const d of [`x sha256:${HEX}`, `sha256:${HEX}0`, `sha256:${HEX.slice(1)}`, `sha256:${'g'.repeat(64)}`, 'sha256:a']) assert.equal(DIGEST_TEXT_PATTERN.test(d), false, d);
+    assert.equal(SHA256_HEX_PATTERN.test(HEX), true);
+    for (const d of [`0${HEX}`, `${HEX}0`, HEX.slice(1), HEX.toUpperCase(), 'a', 'g'.repeat(64)]) assert.equal(SHA256_HEX_PATTERN.test(d), false, d);
   });
 
   it('round-trips any 32 bytes through hex and back', () => {

@@ -47,4 +47,9 @@ describe('lifecycle transitions', () => {
     assert.throws(() => assertTransition('m@1.0.0', 'development', 'production'), (e: ModelVaultError) =>
       e.message === 'm@1.0.0 cannot move from development to production' && e.details.hint === 'from development a version may move to: validation, archived');
   });
+
+  it('hints that a move to the stage a version is already in has nothing to do', () => {
+    assert.throws(() => assertTransition('m@1.0.0', 'production', 'production'), (e: ModelVaultError) =>
+      e.code === 'invalid_transition' && e.details.hint === 'nothing to do' && e.details.from === 'production' && e.details.to === 'production');
+  });
 });

@@ -77,3 +77,46 @@ describe('assertTag', () => {
     for (const v of ['v'.repeat(257), 'a\nb', 'a\u0000', 'a\u007f', 'tab\there']) assert.throws(() => assertTag('k', v), code('invalid_input'), JSON.stringify(v));
   });
 });
+
+describe('errors of the name rules', () => {
+  const fails = (f: () => unknown, expected: { code: string; message: string; details: Record<string, unknown> }) =>
+    assert.throws(f, (e: ModelVaultError) => {
+      assert.equal(e.code, expected.code);
+      assert.equal(e.message, expected.message);
+      for (const [k, v] of Object.entries(expected.details)) assert.equal(e.details[k], v, k);
+      return true;
+    });
+
+  it('refuses values that are not strings, as JSON input may carry them', () => {
+    for (const v of [42, null, ['a'], { toString: () => 'a' }]) {
+      assert.throws(() => assertName(v as unknown as string), code('invalid_name'), String(v));
+      assert.throws(() => assertTag('k', v as unknown as string), code('invalid_input'), String(v));
+    }
+  });
+
+  it('says which name, stage, alias or tag is wrong and how to fix it', () => {
+    fails(() => assertName('Bad'), { code: 'invalid_name', message: 'model name "Bad" is not valid', details: { name: 'Bad' } });
+    fails(() => assertAlias('Champion'), { code: 'invalid_name', message: 'alias "Champion" is not valid', details: { name: 'Champion' } });
+    fails(() => assertStage('prod'), {
+      code: 'invalid_input',
+      message: '"prod" is not a stage',
+      details: { stage: 'prod', hint: 'use one of: development, validation, staging, production, archived' },
+    });
+    fails(() => assertAlias('latest'), {
+      code: 'invalid_name',
+      message: 'alias "latest" is reserved',
+      details: { alias: 'latest', hint: 'pick a name that is not a stage or "latest", e.g. champion' },
+    });
+    fails(() => assertAlias('v2'), {
+      code: 'invalid_name',
+      message: 'alias "v2" looks like a version',
+      details: { alias: 'v2', hint: 'aliases must start with a letter, e.g. champion or challenger' },
+    });
+    fails(() => assertTag('a b', 'v'), {
+      code: 'invalid_input',
+      message: 'tag key "a b" is not valid',
+      details: { tag: 'a b', hint: 'use 1-64 characters of letters, digits, ".", "_", "/" or "-"' },
+    });
+    fails(() => assertTag('team', 'a\nb'), { code: 'invalid_input', message: 'tag team has an invalid value', details: { tag: 'team', hint: 'use at most 256 printable characters' } });
+  });
+});

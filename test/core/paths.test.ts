@@ -39,6 +39,20 @@ describe('safeRelativePath', () => {
     assert.throws(() => safeRelativePath('a'.repeat(4097)), refused(/is too long/));
   });
 
+  it('keeps a colon that does not follow a single leading letter, so only drive letters count as absolute', () => {
+    for (const p of ['ab:c', 'notes/a:b.txt', '1:x', 'ab:c/d']) assert.equal(safeRelativePath(p), p);
+  });
+
+  it('refuses values that are not strings, as JSON input may carry them', () => {
+    for (const v of [42, null, ['a']]) assert.throws(() => safeRelativePath(v as unknown as string), refused(/./), String(v));
+  });
+
+  it('calls the value a path unless told where it comes from, and says how to fix it', () => {
+    assert.throws(() => safeRelativePath('../x'), (e: ModelVaultError) =>
+      e.message === 'path "../x" leaves the model directory' && e.details.hint === 'use a relative path inside the model directory, without ".."');
+    assert.throws(() => safeRelativePath('./'), (e: ModelVaultError) => e.message === 'path "./" names the directory itself');
+  });
+
   it('names the place in its message', () => {
     assert.throws(() => safeRelativePath('../x', 'metadata.yaml: artifacts[0]'), (e: ModelVaultError) => e.message === 'metadata.yaml: artifacts[0] "../x" leaves the model directory' && e.details.path === '../x');
   });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { assertAlias, STAGES } from '../../src/core/names.ts';
-import { formatReference, parseReference, type Reference } from '../../src/core/reference.ts';
+import { formatReference, parseReference, type Reference, SELECTOR_PATTERN } from '../../src/core/reference.ts';
 
 const invalid = (e: unknown): boolean => e instanceof ModelVaultError && e.code === 'invalid_reference';
 
@@ -42,6 +42,43 @@ describe('parseReference', () => {
 
   it('says what a reference looks like when it refuses one', () => {
     assert.throws(() => parseReference('fraud@1.0'), (e: ModelVaultError) => /"1\.0" is neither a version, a stage nor an alias/.test(e.message) && e.details.reference === 'fraud@1.0');
+  });
+});
+
+describe('errors of parseReference', () => {
+  const HINT = 'use NAME@VERSION, NAME@STAGE, NAME@ALIAS or NAME@latest';
+  const fails = (ref: unknown, message: string, hint = HINT) =>
+    assert.throws(() => parseReference(ref as string), (e: ModelVaultError) => {
+      assert.equal(e.code, 'invalid_reference');
+      assert.equal(e.message, message);
+      assert.equal(e.details.reference, ref);
+      assert.equal(e.details.hint, hint);
+      return true;
+    });
+
+  it('refuses values that are not strings, as JSON input may carry them', () => {
+    for (const v of [42, null, ['m@1.0.0']]) fails(v, `reference ${JSON.stringify(v)} is not valid`);
+  });
+
+  it('accepts 300 characters and refuses 301 before reading the name', () => {
+    const pre = (n: number) => `${'a'.repeat(128)}@1.0.0-${'x'.repeat(n)}`;
+    assert.equal(pre(165).length, 300);
+    assert.deepEqual(parseReference(pre(165)), { name: 'a'.repeat(128), kind: 'version', version: `1.0.0-${'x'.repeat(165)}` });
+    fails(pre(166), `reference ${JSON.stringify(pre(166))} is not valid`);
+    fails('', 'reference "" is not valid');
+  });
+
+  it('names the part that is wrong: the name before "@", or the selector after it', () => {
+    fails('@1.0.0', 'reference "@1.0.0": model name "" is not valid');
+    fails('Fraud@1.0.0', 'reference "Fraud@1.0.0": model name "Fraud" is not valid');
+    fails('fraud@1.0', 'reference "fraud@1.0": "1.0" is neither a version, a stage nor an alias', 'use NAME@1.2.0, NAME@production, NAME@champion or NAME@latest');
+  });
+});
+
+describe('SELECTOR_PATTERN', () => {
+  it('admits every selector parseReference reads, whole, and nothing that starts with punctuation or holds a space', () => {
+    for (const s of ['1.2.0', 'v1.2.0', '1.0.0-rc.1', '1.0.0+build', 'production', 'champion', 'latest', 'A1']) assert.equal(SELECTOR_PATTERN.test(s), true, s);
+    for (const s of ['', '-x', '_x', '.x', 'cham pion', 'a/b', 'a@b', 'x\n']) assert.equal(SELECTOR_PATTERN.test(s), false, s);
   });
 });
 
