@@ -4,143 +4,33 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import YAML from 'yaml';
-import type { Kysely } from 'kysely';
 import { appendAuditEvents } from '../audit/index.ts';
 import { parseDigest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
-import type { RegistryService, VersionDetail } from '../registry/index.ts';
+import type { VersionDetail } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { Database } from '../storage/db/schema.ts';
 import { conditionVariables } from './alert-expression.ts';
-import { evaluateRules, loadAlertRules, type AlertRule, type Severity } from './alerts.ts';
+import { evaluateRules, loadAlertRules, type AlertRule } from './alerts.ts';
 import { loadMonitoringConfig, type MonitoringConfig } from './config.ts';
 import { detectDrift, planDrift, type FeatureDrift } from './drift.ts';
 import { formatMethodSpec, parseMethodSpec } from './method-spec.ts';
 import { columnSlice, parseObservations, WindowColumn, schemaFromMetadata, type ObservationBatch } from './observations.ts';
-import { profileColumns, quantileSorted, type Column, type Columns, type DriftColumns, type FeatureProfile, type Profile } from './profile.ts';
+import type { DriftColumns, Profile } from './profile.ts';
 import { decodeProfile, encodeProfile, type ReferenceProfile } from './profile-codec.ts';
-import { windowQuality, type Quality } from './quality.ts';
-import { readTable } from './read-table.ts';
-import { sortFloat64 } from './stats/radix-sort.ts';
-import { insertBatch, observationCounts, readLastRows, readTimeRange } from './store.ts';
-import { deliver, type Delivery } from './webhooks.ts';
+import { concatF64, latestWindowMetrics, modelHealth, percentiles } from './health.ts';
+import type { DriftReport, HealthReport, MonitorApi, MonitorContext, MonitorUpdate, ObserveResult, ProfileSummary, WindowSpec } from './types.ts';
+import { windowQuality } from './quality.ts';
+import { checkReference, referenceFromFile } from './reference.ts';
+import { insertBatch, readLastRows, readTimeRange } from './store.ts';
+import { deliver } from './webhooks.ts';
+
+export type * from './types.ts';
+export { referenceFromColumns, referenceFromFile } from './reference.ts';
 
 /** Data files a reference profile can be computed from. */
 const DATA_EXTENSIONS = new Set(['.csv', '.tsv', '.parquet', '.json', '.jsonl', '.ndjson']);
 /** Largest window read into memory. */
 const MAX_WINDOW_ROWS = 5_000_000;
-
-/** The registry reads the monitor makes. */
-export type MonitorRegistry = Pick<RegistryService, 'getVersion' | 'versionKeys'>;
-
-/** What the monitor runs on. */
-export interface MonitorContext {
-  /** The registry's database; the monitor reads and writes only its own tables (profiles, observations, windows, alerts). */
-  db: Kysely<Database>;
-  blobs: BlobStore;
-  /** The registry home, which holds config.yaml and alerts.yaml. */
-  home: string;
-  /** The registry acting as `actor`. */
-  registry(actor: string): MonitorRegistry;
-}
-
-/** Summary of a stored reference profile. */
-export interface ProfileSummary {
-  model: string;
-  version: string;
-  source: string;
-  rows: number;
-  digest: string;
-  features: { name: string; type: string; count: number; missing: number }[];
-  prediction: string | null;
-  label: string | null;
-  createdAt: string;
-}
-
-/** What ingestion stored. */
-export interface ObserveResult {
-  model: string;
-  version: string;
-  accepted: number;
-  labelled: number;
-}
-
-/** A window of observations: a count (`10000`) or a duration ending now (`1h`). */
-export type WindowSpec = { kind: 'count'; count: number; text: string } | { kind: 'time'; ms: number; text: string };
-
-/** An alert that fired on a window, with its deliveries. */
-export interface FiredAlert {
-  name: string;
-  severity: Severity;
-  condition: string;
-  /** False when the alert was already open: no new event, no new delivery. */
-  new: boolean;
-  deliveries: Delivery[];
-}
-
-/** Drift and quality of one window against the reference profile. */
-export interface DriftReport {
-  model: string;
-  version: string;
-  window: { spec: string; rows: number; from: string; to: string };
-  /** The method spec in effect (`auto`, `ks`, `numeric=ks,categorical=chi2`); each feature reports its own method. */
-  method: string;
-  features: FeatureDrift[];
-  skipped: { name: string; reason: string }[];
-  /** Share of drifted features: the dataset drift score. */
-  driftScore: number;
-  datasetDrift: boolean;
-  prediction: (FeatureDrift & { against: 'prediction' | 'label' }) | null;
-  quality: Quality | null;
-  latencyMs: { p50: number; p95: number; p99: number } | null;
-  errorRate: number;
-  /** The values alert rules were evaluated with. */
-  metrics: Record<string, number>;
-  alerts: { firing: FiredAlert[]; resolved: string[]; notEvaluated: { name: string; missing: string[] }[] };
-}
-
-/** An alert as health shows it. */
-export interface OpenAlert {
-  version: string;
-  name: string;
-  severity: string;
-  condition: string;
-  firedAt: string;
-  values: Record<string, number>;
-}
-
-/** The dashboard data of a model: per version trends and distributions, plus open alerts. */
-export interface HealthReport {
-  model: string;
-  versions: {
-    version: string;
-    stage: string;
-    observations: number;
-    /** Share of the model's observations that went to this version. */
-    adoption: number;
-    errorRate: number | null;
-    latencyMs: { p50: number; p95: number; p99: number; count: number } | null;
-    accuracyTrend: { at: string; window: string; accuracy: number }[];
-    driftScores: { at: string; window: string; driftScore: number; datasetDrift: boolean }[];
-  }[];
-  openAlerts: OpenAlert[];
-}
-
-/** Something the monitor computed, for live metrics. */
-export type MonitorUpdate =
-  | { kind: 'observations'; model: string; version: string; latencyMs: Float64Array; accuracy?: number }
-  | { kind: 'drift'; model: string; version: string; driftScore: number; accuracy?: number };
-
-/** The monitoring operations, the same embedded and over HTTP. */
-export interface MonitorApi {
-  putProfile(ref: string, reference: ReferenceProfile, source: string): Promise<ProfileSummary>;
-  profileFromVersion(ref: string): Promise<ProfileSummary>;
-  getProfile(ref: string): Promise<ProfileSummary>;
-  observe(ref: string, jsonLines: string): Promise<ObserveResult>;
-  /** `method` is a spec: `auto`, a method, or per type and feature (`numeric=ks,categorical=chi2,amount=wasserstein`). */
-  drift(ref: string, options?: { window?: string; method?: string }): Promise<DriftReport>;
-  health(name: string): Promise<HealthReport>;
-}
 
 /** Parses `10000` (a count) or `30m`, `1h`, `7d` (a duration ending now). */
 export function parseWindow(text: string): WindowSpec {
@@ -156,75 +46,6 @@ export function parseWindow(text: string): WindowSpec {
   throw new ModelVaultError('invalid_input', `window ${JSON.stringify(t)} is neither a count nor a duration`, { field: 'window', hint: 'use a count such as 10000 or a duration such as 30m, 1h or 7d' });
 }
 
-function nameOf(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string') return (v as { name: string }).name;
-  return undefined;
-}
-
-/** Splits reference data into features, prediction and label, as the version's metadata names them. */
-export function referenceFromColumns(columns: Columns, metadata: Record<string, unknown>, options: { sampleSize?: number } = {}): ReferenceProfile {
-  const names = Object.keys(columns);
-  const labelName = nameOf(metadata.target);
-  const label = labelName && names.includes(labelName) ? labelName : undefined;
-  const prediction = names.includes('prediction') ? 'prediction' : undefined;
-  const schema = schemaFromMetadata(metadata);
-  let featureNames: string[];
-  if (schema) {
-    featureNames = schema.features.map((f) => f.name);
-    const missing = featureNames.filter((f) => !names.includes(f));
-    if (missing.length > 0) throw new ModelVaultError('invalid_input', `the reference data has no column for feature ${missing.map((m) => `"${m}"`).join(', ')}`, { field: missing[0], hint: `columns found: ${names.join(', ')}` });
-  } else featureNames = names.filter((n) => n !== label && n !== prediction);
-  if (featureNames.length === 0) throw new ModelVaultError('invalid_input', 'the reference data has no feature columns');
-  const pick = (list: string[]): Columns => Object.fromEntries(list.map((n) => [n, columns[n] as Column]));
-  const opts = options.sampleSize ? { sampleSize: options.sampleSize } : {};
-  const out: ReferenceProfile = { profile: profileColumns(pick(featureNames), opts), columns: {} };
-  if (prediction) {
-    out.prediction = profileColumns(pick([prediction]), opts).features[0] as FeatureProfile;
-    out.columns.prediction = prediction;
-  }
-  if (label) {
-    out.label = profileColumns(pick([label]), opts).features[0] as FeatureProfile;
-    out.columns.label = label;
-  }
-  return out;
-}
-
-/** Reads a CSV, Parquet or JSON-lines file and profiles it for the version whose metadata is given. */
-export async function referenceFromFile(path: string, metadata: Record<string, unknown>): Promise<ReferenceProfile> {
-  return referenceFromColumns(await readTable(path), metadata);
-}
-
-function checkReference(ref: unknown): ReferenceProfile {
-  const r = ref as ReferenceProfile;
-  const ok =
-    r && typeof r === 'object' && r.profile && r.profile.version === 1 && Number.isInteger(r.profile.rows) && Array.isArray(r.profile.features) &&
-    r.profile.features.every((f) => f && typeof f.name === 'string' && ['numeric', 'categorical', 'boolean', 'text'].includes(f.type) && (f.type !== 'numeric' || f.count === 0 || (f.numeric && Array.isArray(f.numeric.sample) && Array.isArray(f.numeric.histogram?.edges))));
-  if (!ok) throw new ModelVaultError('invalid_input', 'not a reference profile', { hint: 'compute it with `modelvault profile REF --data FILE`' });
-  return r;
-}
-
-function percentiles(values: Float64Array): { p50: number; p95: number; p99: number; count: number } | null {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) n++;
-  if (n === 0) return null;
-  const sorted = new Float64Array(n);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) sorted[k++] = values[i] as number;
-  sortFloat64(sorted);
-  return { p50: quantileSorted(sorted, 0.5), p95: quantileSorted(sorted, 0.95), p99: quantileSorted(sorted, 0.99), count: n };
-}
-
-function concatF64(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** The dataset-manifest file list of a version, read from its blob: `files: [{path, split}]`. */
 async function readManifestListing(blobs: BlobStore, digest: string): Promise<{ path: string; split?: string }[]> {
   const chunks: Buffer[] = [];
@@ -235,7 +56,6 @@ async function readManifestListing(blobs: BlobStore, digest: string): Promise<{ 
 }
 
 /** A stored drift window as health reads it. */
-type WindowRow = { window: string; drift_score: number; dataset_drift: number; accuracy: number | null; created_at: string };
 
 /** Monitoring of model versions over the registry's database: profiles, observations, drift, alerts, health. */
 export class MonitorService implements MonitorApi {
@@ -556,70 +376,13 @@ export class MonitorService implements MonitorApi {
    * The drift score of each version's latest window and the accuracy of its latest labelled one, so live
    * gauges can start from the stored values after a restart.
    */
-  async latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
-    const db = this.ctx.db;
-    const latest = async (labelled: boolean): Promise<Map<number, { drift_score: number; accuracy: number | null }>> => {
-      let newest = db.selectFrom('monitor_windows').select((eb) => ['version_id', eb.fn.max('id').as('id')]).groupBy('version_id');
-      if (labelled) newest = newest.where('accuracy', 'is not', null);
-      const rows = await db.selectFrom('monitor_windows as w').innerJoin(newest.as('n'), 'n.id', 'w.id').select(['w.version_id', 'w.drift_score', 'w.accuracy']).execute();
-      return new Map(rows.map((r) => [Number(r.version_id), r]));
-    };
-    const [windows, labelled] = await Promise.all([latest(false), latest(true)]);
-    // Every labelled window is also a window, so the versions of `windows` cover both.
-    const keys = await this.ctx.registry(this.actor).versionKeys({ ids: [...windows.keys()] });
-    return keys.map((k) => {
-      const accuracy = labelled.get(k.id)?.accuracy;
-      return { model: k.name, version: k.version, driftScore: Number(windows.get(k.id)!.drift_score), accuracy: accuracy === undefined || accuracy === null ? null : Number(accuracy) };
-    });
+  latestWindowMetrics(): Promise<{ model: string; version: string; driftScore: number | null; accuracy: number | null }[]> {
+    return latestWindowMetrics(this.ctx.db, this.ctx.registry(this.actor));
   }
 
-  /** The newest `perVersion` windows of each version, oldest first, read in one query. */
-  private async recentWindows(versionIds: number[], perVersion: number): Promise<Map<number, WindowRow[]>> {
-    const out = new Map<number, WindowRow[]>();
-    if (versionIds.length === 0) return out;
-    const ranked = this.ctx.db
-      .selectFrom('monitor_windows')
-      .select((eb) => ['id', 'version_id', 'window', 'drift_score', 'dataset_drift', 'accuracy', 'created_at', eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('version_id').orderBy('id', 'desc')).as('rank')])
-      .where('version_id', 'in', versionIds);
-    const rows = await this.ctx.db.selectFrom(ranked.as('r')).selectAll().where('rank', '<=', perVersion).orderBy('version_id').orderBy('id').execute();
-    for (const r of rows) {
-      const list = out.get(Number(r.version_id));
-      if (list) list.push(r);
-      else out.set(Number(r.version_id), [r]);
-    }
-    return out;
-  }
-
-  async health(name: string): Promise<HealthReport> {
-    const versions = await this.ctx.registry(this.actor).versionKeys({ model: name });
-    const ids = versions.map((v) => v.id);
-    const db = this.ctx.db;
-    const [counts, windowsOf, open] = await Promise.all([
-      observationCounts(db, ids),
-      this.recentWindows(ids, 50),
-      db.selectFrom('monitor_alerts').selectAll().where('version_id', 'in', ids.length > 0 ? ids : [-1]).where('status', '=', 'open').orderBy('id').execute(),
-    ]);
-    const total = [...counts.values()].reduce((n, c) => n + c.rows, 0);
-    const out: HealthReport = { model: name, versions: [], openAlerts: [] };
-    for (const v of versions) {
-      const c = counts.get(v.id) ?? { rows: 0, errors: 0 };
-      const windows = windowsOf.get(v.id) ?? [];
-      let latency: HealthReport['versions'][number]['latencyMs'] = null;
-      if (c.rows > 0) latency = percentiles(concatF64((await readLastRows(db, v.id, 100_000)).map((b) => b.latency)));
-      out.versions.push({
-        version: v.version,
-        stage: v.stage,
-        observations: c.rows,
-        adoption: total > 0 ? c.rows / total : 0,
-        errorRate: c.rows > 0 ? c.errors / c.rows : null,
-        latencyMs: latency,
-        accuracyTrend: windows.filter((w) => w.accuracy !== null).map((w) => ({ at: w.created_at, window: w.window, accuracy: Number(w.accuracy) })),
-        driftScores: windows.map((w) => ({ at: w.created_at, window: w.window, driftScore: Number(w.drift_score), datasetDrift: Number(w.dataset_drift) === 1 })),
-      });
-    }
-    const byId = new Map(versions.map((v) => [v.id, v.version]));
-    out.openAlerts = open.map((a) => ({ version: byId.get(Number(a.version_id)) ?? '?', name: a.rule, severity: a.severity, condition: a.condition, firedAt: a.fired_at, values: JSON.parse(a.values_json) as Record<string, number> }));
-    return out;
+  /** Accuracy trend, latency distribution, drift scores, adoption, error rate and open alerts of a model's versions. */
+  health(name: string): Promise<HealthReport> {
+    return modelHealth(this.ctx.db, this.ctx.registry(this.actor), name);
   }
 }
 
