@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { AuditService, bindAuditLog, loadLogKey } from './audit/index.ts';
+import { IdentityService } from './auth/index.ts';
 import { ModelVaultError } from './core/errors.ts';
 import type { IntegrityService } from './integrity/index.ts';
 import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, type RegistryHooks, RegistryService, type VersionSnapshot } from './registry/index.ts';
@@ -35,6 +36,8 @@ export interface AppContext {
   scan(actor: string): Promise<ScanService>;
   /** Trust, signing policy, the audit log's proofs, anchors and exports, acting as `actor`. */
   integrity(actor: string): Promise<IntegrityService>;
+  /** Users, roles and API tokens, changed by `actor`; every actor's service shares one token cache. */
+  identity(actor: string): IdentityService;
   /** Monitoring acting as `actor`; every actor's monitor shares one configuration and one set of listeners (live metrics). */
   monitor(actor: string): Promise<MonitorService>;
   close(): Promise<void>;
@@ -100,6 +103,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };
   // Started on first use, so a broken alerts.yaml stops monitoring only, not the registry.
   let monitor: MonitorService | undefined;
+  const identity = new IdentityService(metadata.db, config.auth, 'system');
   return {
     settings,
     config,
@@ -107,6 +111,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
     blobs,
     audit,
     registry: (actor) => new RegistryService(ctx, actor),
+    identity: (actor) => identity.as(actor),
     // Scanning, integrity and monitoring are loaded when first asked for.
     scan: async (actor) => {
       const { ScanService } = await import('./scan/index.ts');

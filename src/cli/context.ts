@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AppContext } from '../app.ts';
+import type { RemoteOptions } from '../client/http.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import type { BlobTransport, RegistryApi } from '../registry/index.ts';
 import type { GlobalOptions } from './output.ts';
@@ -10,6 +14,8 @@ export interface Session {
   transport: BlobTransport;
   /** The local app in embedded mode. */
   app?: AppContext;
+  /** How to reach the server in remote mode: its URL, the token and the actor sent. */
+  client?: RemoteOptions;
   /** Where the registry is, for messages. */
   location: string;
 }
@@ -30,6 +36,23 @@ export function serverUrl(opts: GlobalOptions): string | undefined {
   return parsed.toString().replace(/\/$/, '');
 }
 
+/** The file `init` and `serve` write the first administrator's token to. */
+export const ADMIN_TOKEN_FILE = 'admin.token';
+
+/**
+ * The API token the CLI sends: MODELVAULT_TOKEN, else the first administrator's token file in the home
+ * (`<home>/admin.token`, written by `init`), so a registry started on this machine works without copying it.
+ */
+export function clientToken(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MODELVAULT_TOKEN) return env.MODELVAULT_TOKEN.trim();
+  const home = resolve(opts.home ?? env.MODELVAULT_HOME ?? join(homedir(), '.modelvault'));
+  try {
+    return readFileSync(join(home, ADMIN_TOKEN_FILE), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens an embedded or remote session for the duration of `fn`. */
 export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const url = serverUrl(opts);
@@ -37,8 +60,11 @@ export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Pr
   const { localActor } = await import('./actor.ts');
   if (url) {
     const { RemoteBlobTransport, RemoteRegistry } = await import('../client/index.ts');
-    const client = { baseUrl: url, token: process.env.MODELVAULT_TOKEN, actor: localActor() };
-    return fn({ mode: 'remote', api: new RemoteRegistry(client), transport: new RemoteBlobTransport(client), location: url });
+    // The server records changes under the token's user; MODELVAULT_ACTOR asks an administrator's token to act for someone.
+    const token = clientToken(opts);
+    const actor = process.env.MODELVAULT_ACTOR;
+    const client: RemoteOptions = { baseUrl: url, ...(token ? { token } : {}), ...(actor ? { actor } : {}) };
+    return fn({ mode: 'remote', api: new RemoteRegistry(client), transport: new RemoteBlobTransport(client), location: url, client });
   }
   const [{ openApp, resolveSettings }, { EmbeddedBlobTransport }] = await Promise.all([import('../app.ts'), import('../registry/index.ts')]);
   const app = await openApp(resolveSettings({ home: opts.home }));

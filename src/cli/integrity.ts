@@ -12,7 +12,7 @@ export async function integrityOf(s: Session): Promise<IntegrityApi> {
     return s.app.integrity(localActor());
   }
   const { RemoteIntegrity } = await import('../client/index.ts');
-  return new RemoteIntegrity({ baseUrl: s.location, token: process.env.MODELVAULT_TOKEN, actor: localActor() });
+  return new RemoteIntegrity(s.client!);
 }
 
 /** The log's verifier key and where it came from: --log-key FILE, `<home>/keys/log.pub`, or the server. */

@@ -10,6 +10,6 @@ export async function withMonitor<T>(opts: GlobalOptions, fn: (monitor: MonitorA
       return fn(await s.app.monitor(localActor()), s);
     }
     const { RemoteMonitor } = await import('../client/monitor.ts');
-    return fn(new RemoteMonitor({ baseUrl: s.location, ...(process.env.MODELVAULT_TOKEN ? { token: process.env.MODELVAULT_TOKEN } : {}), actor: localActor() }), s);
+    return fn(new RemoteMonitor(s.client!), s);
   });
 }

@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   verification_failed: { status: 422, exit: 1, title: 'Verification failed' },
   policy_violation: { status: 403, exit: 1, title: 'Policy violation' },
   gate_failed: { status: 409, exit: 1, title: 'Gate failed' },
-  unauthorized: { status: 401, exit: 2, title: 'Unauthorized' },
+  unauthenticated: { status: 401, exit: 2, title: 'Unauthenticated' },
   forbidden: { status: 403, exit: 2, title: 'Forbidden' },
   payload_too_large: { status: 413, exit: 2, title: 'Payload too large' },
   storage_unavailable: { status: 503, exit: 1, title: 'Storage unavailable' },

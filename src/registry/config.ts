@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { SHA256_HEX_PATTERN } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { isStage, type Stage } from '../core/names.ts';
+import { defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../auth/index.ts';
 
 /** Registry settings read from `config.yaml` in the home. */
 export interface RegistryConfig {
@@ -24,6 +25,8 @@ export interface RegistryConfig {
   scan: ScanGateConfig;
   /** Which stages need a signature by a trusted key. */
   signing: SigningConfig;
+  /** Who may do what: authentication, roles, single sign-on. */
+  auth: AuthConfig;
 }
 
 /** A scan verdict that can refuse a push or a promotion. */
@@ -88,7 +91,7 @@ function parseScanGate(raw: unknown, file: string): ScanGateConfig {
 
 /** The defaults used when `config.yaml` is absent or silent. */
 export function defaultConfig(): RegistryConfig {
-  return { lifecycle: { demoteProductionTo: 'archived' }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] } };
+  return { lifecycle: { demoteProductionTo: 'archived' }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] }, auth: defaultAuthConfig() };
 }
 
 /** Reads `<home>/config.yaml`; a malformed file is an error naming the line. */
@@ -151,6 +154,7 @@ export function loadConfig(home: string): RegistryConfig {
   }
   cfg.scan = parseScanGate(raw.scan, file);
   cfg.signing = parseSigning(raw.signing, file);
+  cfg.auth = parseAuthConfig(raw.auth, file);
   return cfg;
 }
 

@@ -1,9 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
-const ACTOR = /^[\w.@+-]{1,128}$/;
-
-/** The acting user: the `X-ModelVault-Actor` header when well-formed, else `anonymous`. */
+/** The actor recorded for the request's changes: the authenticated user (or who an administrator acts for). */
 export function actorOf(request: FastifyRequest): string {
-  const h = request.headers['x-modelvault-actor'];
-  return typeof h === 'string' && ACTOR.test(h) ? h : 'anonymous';
+  return request.actor ?? 'anonymous';
 }

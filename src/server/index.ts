@@ -6,10 +6,13 @@ import { packageVersion } from '../package-root.ts';
 import { createMetrics, recordResponses } from './metrics.ts';
 import { registerMonitorMetrics } from './monitor-metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
+import { accessHooks, type JwtVerifier } from './auth.ts';
+import { ROUTE_ACCESS } from './permissions.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { eventRoutes } from './routes/events.ts';
+import { identityRoutes } from './routes/identity.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -33,7 +36,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function toFastify(route: RouteSpec): RouteOptions {
+/** Fastify's options for `route`, with the hooks that enforce its declared access; a route without one is refused. */
+function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | undefined): RouteOptions {
+  const access = ROUTE_ACCESS[route.operationId];
+  if (!access) throw new Error(`route ${route.method} ${route.url} (${route.operationId}) declares no permission: add it to ROUTE_ACCESS in src/server/permissions.ts`);
   const response: Record<number, unknown> = {};
   for (const [status, r] of Object.entries(route.responses)) {
     if (r.schema && (r.contentType ?? 'application/json') === 'application/json') response[Number(status)] = r.schema;
@@ -49,6 +55,7 @@ function toFastify(route: RouteSpec): RouteOptions {
       response,
     },
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+    ...accessHooks(app, access, verifyJwt),
     handler: route.handler,
   };
 }
@@ -68,6 +75,7 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Socket): voi
 export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetrics>, openapi: () => OpenApiDocument): RouteSpec[] {
   return [
     ...operationsRoutes(app, metrics, openapi),
+    ...identityRoutes(app),
     ...modelRoutes(app),
     ...versionRoutes(app),
     ...lifecycleRoutes(app),
@@ -78,6 +86,12 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
     ...uploadRoutes(app),
     ...monitorRoutes(app),
   ];
+}
+
+/** The verifier of single sign-on tokens when `auth.oidc` names issuers. */
+async function jwtVerifier(app: AppContext): Promise<JwtVerifier | undefined> {
+  if (app.config.auth.oidc.length === 0) return undefined;
+  throw new ModelVaultError('invalid_input', 'auth.oidc is not supported by this build', { field: 'auth.oidc' });
 }
 
 /** Builds the HTTP API over `app` (not listening yet). */
@@ -106,12 +120,13 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
   const routes = apiRoutes(app, metrics, () => doc!);
   doc = buildOpenApi(routes, packageVersion());
 
-  for (const route of routes.filter((r) => !r.rawBody)) server.route(toFastify(route));
+  const verifyJwt = await jwtVerifier(app);
+  for (const route of routes.filter((r) => !r.rawBody)) server.route(toFastify(route, app, verifyJwt));
   // Raw-body routes stream whatever arrives, whatever its declared type, with no size limit.
   await server.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(['application/octet-stream', '*'], (_request, payload, done) => done(null, payload));
-    for (const route of routes.filter((r) => r.rawBody)) scope.route(toFastify(route));
+    for (const route of routes.filter((r) => r.rawBody)) scope.route(toFastify(route, app, verifyJwt));
   });
   await server.ready();
   return server;

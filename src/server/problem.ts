@@ -22,7 +22,7 @@ export const Problem = Type.Object(
 export type ProblemBody = Static<typeof Problem> & Record<string, unknown>;
 
 const STATUS_CODES: Record<number, ErrorCode> = {
-  401: 'unauthorized',
+  401: 'unauthenticated',
   403: 'forbidden',
   404: 'not_found',
   409: 'conflict',
@@ -90,5 +90,6 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
   if (e.status >= 500) request.log.error({ err: e.cause ?? e, code: e.code, reqId: request.id }, `request failed: ${e.message}`);
   const body = problemOf(e, { instance: request.url, requestId: String(request.id) });
   if (e.code === 'invalid_range' && typeof e.details.size === 'number') reply.header('content-range', `bytes */${e.details.size}`);
+  if (e.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="modelvault"');
   return reply.code(body.status).type('application/problem+json').send(body);
 }

@@ -56,7 +56,8 @@ for (const mode of ['embedded', 'remote'] as const) {
         target = { api: app.registry('tester'), transport: new EmbeddedBlobTransport(app.blobs) };
       } else {
         const running = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
-        const client = { baseUrl: running.url, actor: 'tester' };
+        const created = await app.identity('tester').bootstrapAdmin('tester');
+        const client = { baseUrl: running.url, token: created!.token };
         target = { api: new RemoteRegistry(client), transport: new RemoteBlobTransport(client) };
         stop = () => running.close();
       }

@@ -8,7 +8,7 @@ import { startServer } from '../../src/server/index.ts';
 import { tempDir } from './model-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/modelvault.js', import.meta.url));
-const ISOLATE = { MODELVAULT_HOME: undefined, MODELVAULT_URL: undefined, MODELVAULT_DATABASE_URL: undefined, MODELVAULT_ACTOR: undefined, CI: '1' };
+const ISOLATE = { MODELVAULT_HOME: undefined, MODELVAULT_URL: undefined, MODELVAULT_DATABASE_URL: undefined, MODELVAULT_ACTOR: undefined, MODELVAULT_TOKEN: undefined, CI: '1' };
 
 /** Result of one CLI invocation. */
 export interface CliResult {
@@ -85,10 +85,13 @@ export async function startCliTarget(mode: 'embedded' | 'remote', home: string, 
   if (mode === 'embedded') return { env: { MODELVAULT_HOME: home, MODELVAULT_ACTOR: actor }, clientHome: home, close: async () => {} };
   const app = await openApp(resolveSettings({ home }));
   const server = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
+  // The actor is the registry's first administrator, calling with their API token.
+  const created = await app.identity(actor).bootstrapAdmin(actor);
+  if (!created) throw new Error(`the registry in ${home} already has users`);
   // The client's home holds no registry: everything must go over HTTP.
   const clientHome = tempDir('mv-cli-client-');
   return {
-    env: { MODELVAULT_URL: server.url, MODELVAULT_HOME: clientHome, MODELVAULT_ACTOR: actor },
+    env: { MODELVAULT_URL: server.url, MODELVAULT_HOME: clientHome, MODELVAULT_ACTOR: actor, MODELVAULT_TOKEN: created.token },
     clientHome,
     app,
     server,

@@ -220,16 +220,18 @@ onEachBackend('monitoring service', (backend) => {
     assert.notEqual(unlabelled.driftScore, labelled.driftScore);
     // A fresh server (its own metrics registry, as after a restart) over the same database.
     const running = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
+    const token = (await app.identity('ops').bootstrapAdmin('ops'))!.token;
+    const auth = { authorization: `Bearer ${token}` };
     try {
-      const text = await (await fetch(`${running.url}/metrics`)).text();
+      const text = await (await fetch(`${running.url}/metrics`, { headers: auth })).text();
       const line = (metric: string): string | undefined => text.split('\n').find((l) => l.startsWith(`${metric}{model="fraud",version="1.0.0"}`));
       // The drift score of the latest window, the accuracy of the latest labelled one.
       assert.equal(line('modelvault_drift_score'), `modelvault_drift_score{model="fraud",version="1.0.0"} ${unlabelled.driftScore}`);
       assert.equal(line('modelvault_prediction_accuracy'), `modelvault_prediction_accuracy{model="fraud",version="1.0.0"} ${labelled.quality?.accuracy}`);
       // A live window replaces the stored value.
-      const res = await fetch(`${running.url}/api/v1/models/fraud/versions/1.0.0/drift`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ window: '400' }) });
+      const res = await fetch(`${running.url}/api/v1/models/fraud/versions/1.0.0/drift`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ window: '400' }) });
       assert.equal(res.status, 200, await res.text());
-      const after = await (await fetch(`${running.url}/metrics`)).text();
+      const after = await (await fetch(`${running.url}/metrics`, { headers: auth })).text();
       assert.ok(after.includes(`modelvault_drift_score{model="fraud",version="1.0.0"} ${labelled.driftScore}`), after);
     } finally {
       await running.close();

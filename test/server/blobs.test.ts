@@ -4,16 +4,16 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
-import { call, sha256, startTestServer, type TestServer } from './harness.ts';
+import { call, sha256, startTestServer, type TestServer, authedFetch, authFor } from './harness.ts';
 
 async function put(srv: TestServer, digest: string, data: Buffer): Promise<Response> {
-  return fetch(`${srv.url}/api/v1/blobs/${digest}`, { method: 'PUT', body: data, headers: { 'content-type': 'application/octet-stream' } });
+  return authedFetch(`${srv.url}/api/v1/blobs/${digest}`, { method: 'PUT', body: data, headers: { 'content-type': 'application/octet-stream' } });
 }
 
 /** A full GET over plain http: status, bytes received, and whether the transfer completed. */
 function download(url: string): Promise<{ status: number; length: number; received: number; complete: boolean; text: string }> {
   return new Promise((resolve) => {
-    get(url, (res) => {
+    get(url, { headers: authFor(url) }, (res) => {
       let received = 0;
       let text = '';
       res.on('data', (c: Buffer) => {
@@ -44,7 +44,7 @@ describe('blobs over HTTP', () => {
     const again = await put(srv, digest, data);
     assert.equal(again.status, 200);
     assert.equal(((await again.json()) as { created: boolean }).created, false);
-    const head = await fetch(`${srv.url}/api/v1/blobs/${digest}`, { method: 'HEAD' });
+    const head = await authedFetch(`${srv.url}/api/v1/blobs/${digest}`, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers.get('content-length'), String(data.length));
     assert.equal(head.headers.get('etag'), `"${digest}"`);
@@ -54,14 +54,14 @@ describe('blobs over HTTP', () => {
   it('accepts upper-case hex in the path and a body without content type', async () => {
     const small = Buffer.from('no content type');
     const d = sha256(small);
-    const res = await fetch(`${srv.url}/api/v1/blobs/${d.toUpperCase().replace('SHA256', 'sha256')}`, { method: 'PUT', body: small });
+    const res = await authedFetch(`${srv.url}/api/v1/blobs/${d.toUpperCase().replace('SHA256', 'sha256')}`, { method: 'PUT', body: small });
     assert.equal(res.status, 201);
-    const typed = await fetch(`${srv.url}/api/v1/blobs/${sha256('{"a":1}')}`, { method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const typed = await authedFetch(`${srv.url}/api/v1/blobs/${sha256('{"a":1}')}`, { method: 'PUT', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     assert.equal(typed.status, 201, 'a JSON file is stored as bytes, not parsed');
     assert.equal(((await res.json()) as { digest: string }).digest, d);
-    const empty = await fetch(`${srv.url}/api/v1/blobs/${sha256('')}`, { method: 'PUT' });
+    const empty = await authedFetch(`${srv.url}/api/v1/blobs/${sha256('')}`, { method: 'PUT' });
     assert.equal(empty.status, 201);
-    const got = await fetch(`${srv.url}/api/v1/blobs/${sha256('')}`);
+    const got = await authedFetch(`${srv.url}/api/v1/blobs/${sha256('')}`);
     assert.equal(got.status, 200);
     assert.equal((await got.arrayBuffer()).byteLength, 0);
   });
@@ -72,14 +72,14 @@ describe('blobs over HTTP', () => {
     const res = await put(srv, claimed, other);
     assert.equal(res.status, 422);
     assert.equal(((await res.json()) as { code: string }).code, 'digest_mismatch');
-    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${claimed}`, { method: 'HEAD' })).status, 404);
-    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${sha256(other)}`, { method: 'HEAD' })).status, 404);
+    assert.equal((await authedFetch(`${srv.url}/api/v1/blobs/${claimed}`, { method: 'HEAD' })).status, 404);
+    assert.equal((await authedFetch(`${srv.url}/api/v1/blobs/${sha256(other)}`, { method: 'HEAD' })).status, 404);
     const store = srv.app.blobs as FsBlobStore;
     assert.deepEqual(await readdir(`${store.root}/tmp`), []);
   });
 
   it('GET streams the whole blob with its length and digest', async () => {
-    const res = await fetch(`${srv.url}/api/v1/blobs/${digest}`);
+    const res = await authedFetch(`${srv.url}/api/v1/blobs/${digest}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-length'), String(data.length));
     assert.equal(res.headers.get('etag'), `"${digest}"`);
@@ -94,7 +94,7 @@ describe('blobs over HTTP', () => {
       ['bytes=99998-200000', 99_998, 99_999],
     ];
     for (const [range, start, end] of cases) {
-      const res = await fetch(`${srv.url}/api/v1/blobs/${digest}`, { headers: { range } });
+      const res = await authedFetch(`${srv.url}/api/v1/blobs/${digest}`, { headers: { range } });
       assert.equal(res.status, 206, range);
       assert.equal(res.headers.get('content-range'), `bytes ${start}-${end}/${data.length}`);
       assert.equal(res.headers.get('content-length'), String(end - start + 1));

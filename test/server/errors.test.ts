@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, rawRequest, sha256, startTestServer, type TestServer } from './harness.ts';
+import { call, rawRequest, sha256, startTestServer, type TestServer, authedFetch, userToken } from './harness.ts';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -45,10 +45,10 @@ describe('errors as problem+json', () => {
   });
 
   it('400 for malformed JSON and for a body that is not JSON', async () => {
-    const bad = await fetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"description":' });
+    const bad = await authedFetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"description":' });
     assert.equal(bad.status, 400);
     assert.match(bad.headers.get('content-type') ?? '', PROBLEM);
-    const text = await fetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    const text = await authedFetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: 'hi' });
     const body = (await text.json()) as { code: string };
     assert.equal(text.status, 400);
     assert.equal(body.code, 'invalid_input');
@@ -70,7 +70,7 @@ describe('errors as problem+json', () => {
   });
 
   it('422 digest_mismatch when bytes do not match the path', async () => {
-    const res = await fetch(`${srv.url}/api/v1/blobs/${sha256('one')}`, { method: 'PUT', body: 'two', headers: { 'content-type': 'application/octet-stream' } });
+    const res = await authedFetch(`${srv.url}/api/v1/blobs/${sha256('one')}`, { method: 'PUT', body: 'two', headers: { 'content-type': 'application/octet-stream' } });
     assert.equal(res.status, 422);
     const body = (await res.json()) as { code: string; actual: string };
     assert.equal(body.code, 'digest_mismatch');
@@ -97,17 +97,25 @@ describe('errors as problem+json', () => {
     assert.match(raw, /"code":"invalid_input"/);
   });
 
-  it('uses a well-formed actor header and falls back to anonymous otherwise', async () => {
+  it('records the token\'s user as the actor; an administrator may act for a named user, recorded as both', async () => {
     const data = Buffer.from('actor test');
-    await fetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
+    await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
     const input = (v: string) => ({ metadata: { name: 'actors', version: v }, files: [{ path: 'a', size: data.length, digest: sha256(data) }] });
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.0'), { 'x-modelvault-actor': 'alice@example.com' })).status, 201);
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.1'), { 'x-modelvault-actor': 'root; rm -rf /' })).status, 201);
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.2'), { 'x-modelvault-actor': 'a'.repeat(129) })).status, 201);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.0'))).status, 201);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.1'), { 'x-modelvault-actor': 'alice@example.com' })).status, 201);
+    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.2'), { 'x-modelvault-actor': 'root; rm -rf /' }), 400, 'invalid_input');
+    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.2'), { 'x-modelvault-actor': 'a'.repeat(129) }), 400, 'invalid_input');
+    // Anyone else naming another user is refused, not believed.
+    const bob = await userToken(srv.app, 'bob', ['ml_engineer']);
+    const asBob = { authorization: `Bearer ${bob}` };
+    const forged = await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.3'), { ...asBob, 'x-modelvault-actor': 'alice' });
+    assertProblem(forged, 403, 'forbidden');
+    assert.match(forged.body.detail, /bob may not act for alice/);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.4'), { ...asBob, 'x-modelvault-actor': 'bob' })).status, 201);
     const events = await call(`${srv.url}/api/v1/events?model=actors`, 'GET');
     assert.deepEqual(
-      events.body.items.map((e: { actor: string }) => e.actor),
-      ['alice@example.com', 'anonymous', 'anonymous'],
+      events.body.items.filter((e: { action: string }) => e.action === 'version.push').map((e: { actor: string }) => e.actor),
+      ['admin', 'alice@example.com (by admin)', 'bob'],
     );
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ModelVaultError } from '../../src/core/errors.ts';
-import { call, sha256, startTestServer, type TestServer } from './harness.ts';
+import { call, sha256, startTestServer, type TestServer, authedFetch } from './harness.ts';
 
 describe('scan evidence comes only from the registry scanner', () => {
   let srv: TestServer;
@@ -9,7 +9,7 @@ describe('scan evidence comes only from the registry scanner', () => {
   before(async () => {
     srv = await startTestServer();
     const data = Buffer.from('weights');
-    await fetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
+    await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
     const input = { metadata: { name: 'scanned', version: '1.0.0' }, files: [{ path: 'w.bin', size: data.length, digest: sha256(data) }] };
     assert.equal((await call(`${srv.url}/api/v1/models/scanned/versions`, 'POST', input)).status, 201);
   });

@@ -13,7 +13,28 @@ export interface TestServer {
   url: string;
   port: number;
   home: string;
+  /** The API token of the registry's first administrator (`admin`). */
+  token: string;
+  /** `Authorization` for `token`. */
+  auth: Record<string, string>;
   close(): Promise<void>;
+}
+
+/** The administrator token of each running test server, by origin: `call` sends it unless told otherwise. */
+const tokens = new Map<string, string>();
+
+/** Creates the first administrator of `app`, named `name`, and returns their API token. */
+export async function adminToken(app: AppContext, name = 'admin'): Promise<string> {
+  const created = await app.identity(name).bootstrapAdmin(name);
+  if (!created) throw new Error('the registry already has users');
+  return created.token;
+}
+
+/** Creates a user with `roles` and returns a token of theirs (scope write unless given). */
+export async function userToken(app: AppContext, name: string, roles: string[], token: { scope?: 'read' | 'write' | 'admin'; models?: string; expires?: string } = {}): Promise<string> {
+  const identity = app.identity('admin');
+  if (!(await identity.findUser(name))) await identity.addUser(name, { roles });
+  return (await identity.createToken(name, { name: `${name} token`, ...token })).token;
 }
 
 /** Starts a server on a free port; `close` stops it and removes its home. */
@@ -21,12 +42,17 @@ export async function startTestServer(): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'modelvault-http-'));
   const app = await openApp(resolveSettings({ home }, {}));
   const running = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
+  const token = await adminToken(app);
+  tokens.set(new URL(running.url).origin, token);
   return {
     app,
     url: running.url,
     port: running.port,
     home,
+    token,
+    auth: { authorization: `Bearer ${token}` },
     close: async () => {
+      tokens.delete(new URL(running.url).origin);
       await running.close();
       await app.close().catch(() => undefined);
       await rm(home, { recursive: true, force: true });
@@ -39,11 +65,22 @@ export function sha256(data: Buffer | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** Sends JSON and returns the status and parsed body. */
+/** The administrator's `Authorization` for a test server's URL, if one is running there. */
+export function authFor(url: string): Record<string, string> {
+  const token = tokens.get(new URL(url).origin);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/**
+ * Sends JSON and returns the status and parsed body; as the server's administrator unless `headers` carries
+ * its own `authorization` (an empty one sends none).
+ */
 export async function call(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: any; headers: Headers }> {
+  const given = { ...authFor(url), ...headers };
+  if (given.authorization === '') delete given.authorization;
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: body === undefined ? given : { 'content-type': 'application/json', ...given },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -60,4 +97,11 @@ export function rawRequest(port: number, text: string): Promise<string> {
     sock.on('close', () => resolve(out));
     sock.on('error', reject);
   });
+}
+
+/** `fetch` as the test server's administrator (their token added unless `init.headers` has an authorization). */
+export function authedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) for (const [k, v] of Object.entries(authFor(url))) headers.set(k, v);
+  return fetch(url, { ...init, headers });
 }

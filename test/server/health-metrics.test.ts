@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, startTestServer, type TestServer } from './harness.ts';
+import { call, startTestServer, type TestServer, authedFetch } from './harness.ts';
 
 describe('health and metrics', () => {
   let srv: TestServer;
@@ -18,7 +18,7 @@ describe('health and metrics', () => {
     await call(`${srv.url}/api/v1/models/alpha`, 'GET');
     await call(`${srv.url}/api/v1/models/beta`, 'GET');
     await call(`${srv.url}/no/such/path`, 'GET');
-    const res = await fetch(`${srv.url}/metrics`);
+    const res = await authedFetch(`${srv.url}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await res.text();

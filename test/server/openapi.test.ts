@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, startTestServer, type TestServer } from './harness.ts';
+import { call, startTestServer, type TestServer, authedFetch } from './harness.ts';
 
 const EXPECTED = [
   'get /healthz',
   'get /readyz',
   'get /metrics',
   'get /api/v1/openapi.json',
+  'get /api/v1/auth/whoami',
+  'get /api/v1/users',
+  'post /api/v1/users',
+  'get /api/v1/users/{user}',
+  'put /api/v1/users/{user}/disabled',
+  'post /api/v1/users/{user}/roles',
+  'get /api/v1/tokens',
+  'post /api/v1/tokens',
+  'delete /api/v1/tokens/{id}',
   'get /api/v1/models',
   'get /api/v1/models/{name}',
   'get /api/v1/models/{name}/versions/{selector}/evidence',
@@ -118,7 +127,7 @@ describe('OpenAPI document', () => {
       for (const method of Object.keys(ops)) {
         if (method === 'head') continue;
         const url = srv.url + path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(sample[k]!));
-        const res = await fetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json', 'upload-offset': '0' }, ...(method === 'get' ? {} : { body: '{}' }) });
+        const res = await authedFetch(url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json', 'upload-offset': '0' }, ...(method === 'get' ? {} : { body: '{}' }) });
         const text = await res.text();
         assert.doesNotMatch(text, /no route for/, `${method} ${path} is served`);
       }

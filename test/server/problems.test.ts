@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, startTestServer, type TestServer } from './harness.ts';
+import { rawRequest, startTestServer, type TestServer, authedFetch } from './harness.ts';
 
 async function problem(res: Response): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
@@ -14,31 +14,31 @@ describe('every error the server itself raises is a problem with a stable code',
   after(() => srv.close());
 
   const cases: { name: string; send: () => Promise<Response>; status: number; code: string; field?: string }[] = [
-    { name: 'an unknown route', send: () => fetch(`${srv.url}/api/v1/no/such/route?x=1`), status: 404, code: 'not_found' },
+    { name: 'an unknown route', send: () => authedFetch(`${srv.url}/api/v1/no/such/route?x=1`), status: 404, code: 'not_found' },
     {
       name: 'a malformed JSON body',
-      send: () => fetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"description":' }),
+      send: () => authedFetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"description":' }),
       status: 400,
       code: 'invalid_input',
       field: 'body',
     },
     {
       name: 'an empty JSON body',
-      send: () => fetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '' }),
+      send: () => authedFetch(`${srv.url}/api/v1/models/m`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '' }),
       status: 400,
       code: 'invalid_input',
       field: 'body',
     },
     {
       name: 'an oversized body',
-      send: () => fetch(`${srv.url}/api/v1/models/m/versions/1.0.0/stage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'staging', reason: 'x'.repeat(2 << 20) }) }),
+      send: () => authedFetch(`${srv.url}/api/v1/models/m/versions/1.0.0/stage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'staging', reason: 'x'.repeat(2 << 20) }) }),
       status: 413,
       code: 'payload_too_large',
       field: 'body',
     },
     {
       name: 'a body that breaks its schema',
-      send: () => fetch(`${srv.url}/api/v1/models/m/tags`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: { 'bad key!': 'v' } }) }),
+      send: () => authedFetch(`${srv.url}/api/v1/models/m/tags`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: { 'bad key!': 'v' } }) }),
       status: 400,
       code: 'invalid_input',
       field: 'body.tags',

@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { call, sha256, startTestServer, type TestServer } from './harness.ts';
+import { call, sha256, startTestServer, type TestServer, authedFetch } from './harness.ts';
 
 /** Starts a PATCH announcing the whole remainder, sends only `part`, then breaks the connection. */
 function brokenPatch(srv: TestServer, id: string, offset: number, total: number, part: Buffer): Promise<void> {
   return new Promise((resolve) => {
     const req = request(`${srv.url}/api/v1/blobs/uploads/${id}`, {
       method: 'PATCH',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': total, 'upload-offset': offset },
+      headers: { 'content-type': 'application/octet-stream', 'content-length': total, 'upload-offset': offset, ...srv.auth },
     });
     req.on('error', () => resolve());
     req.on('close', () => resolve());
@@ -56,24 +56,24 @@ describe('resumable uploads', () => {
     const offset = await settledOffset(srv, id);
     assert.ok(offset > 0 && offset <= half, `offset ${offset} after sending ${half}`);
 
-    const head = await fetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'HEAD' });
+    const head = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.headers.get('upload-offset'), String(offset));
 
-    const wrong = await fetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'PATCH', headers: { 'upload-offset': String(offset + 1), 'content-type': 'application/octet-stream' }, body: data.subarray(offset + 1) });
+    const wrong = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'PATCH', headers: { 'upload-offset': String(offset + 1), 'content-type': 'application/octet-stream' }, body: data.subarray(offset + 1) });
     assert.equal(wrong.status, 409);
     const problem = (await wrong.json()) as { code: string; offset: number };
     assert.equal(problem.code, 'conflict');
     assert.equal(problem.offset, offset);
 
-    const rest = await fetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'PATCH', headers: { 'upload-offset': String(offset), 'content-type': 'application/octet-stream' }, body: data.subarray(offset) });
+    const rest = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'PATCH', headers: { 'upload-offset': String(offset), 'content-type': 'application/octet-stream' }, body: data.subarray(offset) });
     assert.equal(rest.status, 200);
     assert.deepEqual(await rest.json(), { id, offset: data.length });
 
     const commit = await call(`${srv.url}/api/v1/blobs/uploads/${id}?digest=${digest}`, 'PUT');
     assert.equal(commit.status, 201);
     assert.deepEqual(commit.body, { digest, size: data.length, created: true });
-    const got = await fetch(`${srv.url}/api/v1/blobs/${digest}`);
+    const got = await authedFetch(`${srv.url}/api/v1/blobs/${digest}`);
     assert.ok(Buffer.from(await got.arrayBuffer()).equals(data));
     assert.equal((await call(`${srv.url}/api/v1/blobs/uploads/${id}`, 'GET')).status, 404, 'the session is gone after commit');
   });
@@ -81,26 +81,26 @@ describe('resumable uploads', () => {
   it('refuses a commit whose bytes do not hash to the digest, and stores nothing', async () => {
     const data = randomBytes(10_000);
     const { body } = await call(`${srv.url}/api/v1/blobs/uploads`, 'POST');
-    const patch = await fetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', headers: { 'upload-offset': '0', 'content-type': 'application/octet-stream' }, body: data });
+    const patch = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', headers: { 'upload-offset': '0', 'content-type': 'application/octet-stream' }, body: data });
     assert.equal(patch.status, 200);
     const claimed = sha256('not these bytes');
     const commit = await call(`${srv.url}/api/v1/blobs/uploads/${body.id}?digest=${claimed}`, 'PUT');
     assert.equal(commit.status, 422);
     assert.equal(commit.body.code, 'digest_mismatch');
     assert.equal(commit.body.actual, sha256(data));
-    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${claimed}`, { method: 'HEAD' })).status, 404);
-    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'HEAD' })).status, 404);
+    assert.equal((await authedFetch(`${srv.url}/api/v1/blobs/${claimed}`, { method: 'HEAD' })).status, 404);
+    assert.equal((await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'HEAD' })).status, 404);
   });
 
   it('validates the offset header, the digest and the session id', async () => {
     const { body } = await call(`${srv.url}/api/v1/blobs/uploads`, 'POST');
-    const noOffset = await fetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', body: 'x' });
+    const noOffset = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', body: 'x' });
     assert.equal(noOffset.status, 400);
-    const negative = await fetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', headers: { 'upload-offset': '-1' }, body: 'x' });
+    const negative = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'PATCH', headers: { 'upload-offset': '-1' }, body: 'x' });
     assert.equal(negative.status, 400);
     assert.equal((await call(`${srv.url}/api/v1/blobs/uploads/${body.id}?digest=sha256:nothex`, 'PUT')).status, 400);
     assert.equal((await call(`${srv.url}/api/v1/blobs/uploads/00000000-0000-0000-0000-000000000000`, 'GET')).status, 404);
-    const aborted = await fetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'DELETE' });
+    const aborted = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${body.id}`, { method: 'DELETE' });
     assert.equal(aborted.status, 204);
     assert.equal((await call(`${srv.url}/api/v1/blobs/uploads/${body.id}`, 'GET')).status, 404);
   });

@@ -36,12 +36,27 @@ export function register(program: Command): void {
       const { openApp, resolveSettings } = await import('../../app.ts');
       const settings = resolveSettings({ home: opts.home });
       const app = await openApp(settings);
-      await app.close();
+      let admin: Awaited<ReturnType<typeof import('../identity.ts').bootstrapAdmin>>;
+      try {
+        const [{ bootstrapAdmin }, { localActor }] = await Promise.all([import('../identity.ts'), import('../actor.ts')]);
+        admin = await bootstrapAdmin(app, localActor());
+      } finally {
+        await app.close();
+      }
       const configPath = join(settings.home, 'config.yaml');
       const createdConfig = !existsSync(configPath);
       if (createdConfig) writeFileSync(configPath, CONFIG_TEMPLATE, { mode: 0o644 });
-      emit(opts, { home: settings.home, database: settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), blobs: settings.blobUrl, config: configPath, createdConfig }, () =>
-        [`registry ready in ${settings.home}`, `  database  ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`, `  blobs     ${settings.blobUrl}`, `  config    ${configPath}${createdConfig ? ' (created)' : ''}`].join('\n'),
+      const adminInfo = admin ? { user: admin.user, tokenId: admin.id, token: admin.token, tokenFile: admin.file } : undefined;
+      emit(opts, { home: settings.home, database: settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@'), blobs: settings.blobUrl, config: configPath, createdConfig, ...(adminInfo ? { admin: adminInfo } : {}) }, () =>
+        [
+          `registry ready in ${settings.home}`,
+          `  database  ${settings.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+          `  blobs     ${settings.blobUrl}`,
+          `  config    ${configPath}${createdConfig ? ' (created)' : ''}`,
+          ...(adminInfo
+            ? ['', `created administrator ${adminInfo.user} with API token ${adminInfo.tokenId} (shown once, also in ${adminInfo.tokenFile}, mode 0600):`, '', `  ${adminInfo.token}`]
+            : []),
+        ].join('\n'),
       );
     });
 }

@@ -30,7 +30,7 @@ async function scanApi(s: Session): Promise<ScanApi> {
   const { localActor } = await import('../actor.ts');
   if (s.app) return s.app.scan(localActor());
   const { RemoteScan } = await import('../../client/index.ts');
-  return new RemoteScan({ baseUrl: s.location, token: process.env.MODELVAULT_TOKEN, actor: localActor() });
+  return new RemoteScan(s.client!);
 }
 
 /** `modelvault scan PATH…|REF` and the reviewed allowlist (`scan allow`, `scan allowlist`, `scan disallow`). */

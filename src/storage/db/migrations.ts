@@ -282,6 +282,47 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await db.schema.createIndex('monitor_alerts_version').on('monitor_alerts').columns(['version_id', 'status', 'rule']).execute();
       },
     },
+    '0007_identity': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        // Users, the roles given to them (for every model, or for the models matching a pattern) and API
+        // tokens, kept only as SHA-256 hashes. Every change is also an event in the audit log.
+        await db.schema
+          .createTable('users')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('display_name', 'text')
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('user_roles')
+          .addColumn('user_name', 'text', (c) => c.notNull().references('users.name'))
+          .addColumn('role', 'text', (c) => c.notNull())
+          // '' when the role applies to every model.
+          .addColumn('models', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('granted_by', 'text', (c) => c.notNull())
+          .addColumn('granted_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('user_roles_pk', ['user_name', 'role', 'models'])
+          .execute();
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('user_name', 'text', (c) => c.notNull().references('users.name'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('models', 'text')
+          .addColumn('expires_at', 'text')
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .addColumn('revoked_by', 'text')
+          .execute();
+        await db.schema.createIndex('api_tokens_user').on('api_tokens').columns(['user_name']).execute();
+      },
+    },
   };
 }
 

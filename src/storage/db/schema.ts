@@ -237,6 +237,44 @@ export interface Database {
   monitor_batches: MonitorBatchesTable;
   monitor_windows: MonitorWindowsTable;
   monitor_alerts: MonitorAlertsTable;
+  users: UsersTable;
+  user_roles: UserRolesTable;
+  api_tokens: ApiTokensTable;
+}
+
+/** People and services that may call the registry. */
+export interface UsersTable {
+  name: string;
+  display_name: string | null;
+  /** 1 when the user may no longer authenticate. */
+  disabled: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Roles given to users: for every model (`models` = '') or for the models matching a pattern. */
+export interface UserRolesTable {
+  user_name: string;
+  role: string;
+  models: string;
+  granted_by: string;
+  granted_at: string;
+}
+
+/** API tokens: only the SHA-256 of the secret is kept. */
+export interface ApiTokensTable {
+  id: string;
+  user_name: string;
+  name: string;
+  hash: string;
+  scope: string;
+  models: string | null;
+  expires_at: string | null;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
 }
 
 /** A connected metadata database. */

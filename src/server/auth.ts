@@ -1,0 +1,134 @@
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { AppContext } from '../app.ts';
+import { allows, openAccess, type Permission, type Principal } from '../auth/index.ts';
+import { onBehalfOf } from '../core/actor.ts';
+import { ModelVaultError } from '../core/errors.ts';
+import type { RouteAccess } from './permissions.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling, once the route's access hook authenticated them. */
+    principal?: Principal;
+    /** The actor recorded for changes this request makes. */
+    actor?: string;
+  }
+}
+
+const ACTOR = /^[\w.@+-]{1,128}$/;
+
+/** Verifies a bearer JSON Web Token from a configured issuer: the user's name and the roles their groups map to. */
+export type JwtVerifier = (token: string) => Promise<{ username: string; roles: string[] }>;
+
+const ANONYMOUS: Principal = { name: 'anonymous', via: 'anonymous', roles: [], grants: [] };
+const ANONYMOUS_READER: Principal = { name: 'anonymous', via: 'anonymous', roles: [], grants: [{ permission: 'read' }] };
+
+function modelOf(request: FastifyRequest): string | undefined {
+  const p = request.params as { name?: unknown } | undefined;
+  return typeof p?.name === 'string' ? p.name : undefined;
+}
+
+/** Who the request comes from, from its bearer credential; undefined when it carries none. */
+async function authenticate(app: AppContext, request: FastifyRequest, verifyJwt: JwtVerifier | undefined): Promise<Principal | undefined> {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!m) {
+    throw new ModelVaultError('unauthenticated', 'the Authorization header is not a bearer token', { hint: 'send Authorization: Bearer <token> (a ModelVault API token or a JSON Web Token from a configured issuer)' });
+  }
+  const token = m[1]!;
+  if (verifyJwt && !token.startsWith('mvt_') && token.split('.').length === 3) {
+    const identity = app.identity('system');
+    const claims = await verifyJwt(token);
+    const known = await identity.findUser(claims.username);
+    if (known?.disabled) throw new ModelVaultError('unauthenticated', `user ${claims.username} is disabled`, { hint: 'ask an administrator to enable the user' });
+    return identity.principalOf(claims.username, 'oidc', claims.roles);
+  }
+  return app.identity('system').authenticate(token);
+}
+
+async function refuse(app: AppContext, request: FastifyRequest, kind: 'auth.failed' | 'auth.denied', who: string, err: ModelVaultError): Promise<never> {
+  // Every refused request is on record; a failure to record it must not turn the refusal into an acceptance.
+  await app
+    .identity('system')
+    .recordRefusal(kind, who, { method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, 300), reason: err.message, ip: request.ip })
+    .catch((e: unknown) => request.log.error({ err: e }, 'could not record a refused request in the audit log'));
+  throw err;
+}
+
+function check(principal: Principal, permission: Permission, access: RouteAccess, request: FastifyRequest): ModelVaultError | undefined {
+  const model = modelOf(request);
+  if (allows(principal, permission, model, access.anyModel ?? false)) return undefined;
+  const where = model !== undefined ? ` on model ${model}` : '';
+  const limit = principal.token ? ` (token ${principal.token.id}: scope ${principal.token.scope}${principal.token.models ? `, models ${principal.token.models}` : ''})` : '';
+  return new ModelVaultError('forbidden', `${principal.name} lacks the ${permission} permission${where}${limit}`, {
+    permission,
+    ...(model !== undefined ? { model } : {}),
+    hint: principal.via === 'anonymous' ? 'authenticate with Authorization: Bearer <token>' : `ask an administrator for a role that grants ${permission} (see \`modelvault users roles\`)`,
+  });
+}
+
+/**
+ * The two hooks that enforce a route's access: `onRequest` authenticates the caller and checks the route's
+ * permission before the body is read; `preHandler` checks the stricter permission the parsed body may need
+ * (promoting into production, forcing a decision) and decides the recorded actor.
+ */
+export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preHandler: preHandlerHookHandler } {
+  const onRequest = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const auth = app.config.auth;
+    if (!auth.enabled) {
+      const h = request.headers['x-modelvault-actor'];
+      const name = typeof h === 'string' && ACTOR.test(h) ? h : 'anonymous';
+      request.principal = openAccess(name);
+      request.actor = name;
+      return;
+    }
+    if (access.permission === 'public') {
+      request.principal = ANONYMOUS;
+      request.actor = 'anonymous';
+      return;
+    }
+    let principal: Principal | undefined;
+    try {
+      principal = await authenticate(app, request, verifyJwt);
+    } catch (err) {
+      if (err instanceof ModelVaultError && err.code === 'unauthenticated') return refuse(app, request, 'auth.failed', 'anonymous', err);
+      throw err;
+    }
+    if (principal === undefined) {
+      if (auth.anonymousRead && access.permission === 'read' && !access.escalate) principal = ANONYMOUS_READER;
+      else {
+        return refuse(app, request, 'auth.failed', 'anonymous', new ModelVaultError('unauthenticated', 'this registry needs a bearer token', {
+          hint: 'send Authorization: Bearer <token>; the CLI sends MODELVAULT_TOKEN (create one with `modelvault tokens create`)',
+        }));
+      }
+    }
+    request.principal = principal;
+    request.actor = principal.name;
+    if (access.permission !== 'authenticated') {
+      const denied = check(principal, access.permission, access, request);
+      if (denied) return refuse(app, request, 'auth.denied', principal.name, denied);
+    }
+  };
+  const preHandler = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const principal = request.principal!;
+    if (principal.via === 'open' || access.permission === 'public') return;
+    const stricter = access.escalate?.(request);
+    if (stricter) {
+      const denied = check(principal, stricter, access, request);
+      if (denied) return refuse(app, request, 'auth.denied', principal.name, denied);
+    }
+    const h = request.headers['x-modelvault-actor'];
+    if (typeof h === 'string' && h !== principal.name) {
+      if (!ACTOR.test(h)) throw new ModelVaultError('invalid_input', 'X-ModelVault-Actor is not a user name', { field: 'x-modelvault-actor' });
+      // Only an administrator may act for someone else; both names go on record.
+      if (!allows(principal, 'admin', undefined)) {
+        return refuse(app, request, 'auth.denied', principal.name, new ModelVaultError('forbidden', `${principal.name} may not act for ${h}: X-ModelVault-Actor is for administrators acting for a named user`, {
+          permission: 'admin',
+          hint: 'leave out X-ModelVault-Actor (unset MODELVAULT_ACTOR); changes are recorded under the token\'s user',
+        }));
+      }
+      request.actor = onBehalfOf(h, principal.name);
+    }
+  };
+  return { onRequest, preHandler };
+}
