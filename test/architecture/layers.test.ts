@@ -11,6 +11,7 @@ const LAYERS: Record<string, number> = {
   storage: 1,
   'package-root.ts': 1,
   audit: 2,
+  auth: 3,
   formats: 3,
   policy: 3,
   registry: 4,
