@@ -144,7 +144,7 @@ export class OidcVerifier {
     const entry = this.#issuers.get(claims.iss);
     if (!entry) throw unauthorized(`wrong issuer: ${quote(claims.iss)} is not a trusted issuer (trusted: ${[...this.#issuers.keys()].join(', ') || 'none'})`);
     const { config } = entry;
-    if (!(config.algorithms as string[]).includes(header.alg ?? '')) throw algorithmRefused(header.alg, config);
+    if (!(config.algorithms as unknown[]).includes(header.alg)) throw algorithmRefused(header.alg, config);
     try {
       const { payload } = await jwtVerify(token, entry.keys, {
         issuer: config.issuer,
@@ -155,7 +155,7 @@ export class OidcVerifier {
       });
       return identityOf(config, payload);
     } catch (err) {
-      throw rejection(err, config);
+      throw rejection(err, config, header.alg);
     }
   }
 }
@@ -203,7 +203,7 @@ function claimAt(payload: JWTPayload, name: string): unknown {
 }
 
 /** Why jose refused a token, as an `unauthorized` error; anything else keeps its own code. */
-function rejection(err: unknown, config: OidcIssuer): ModelVaultError {
+function rejection(err: unknown, config: OidcIssuer, alg: unknown): ModelVaultError {
   if (err instanceof ModelVaultError) return err;
   const leeway = `(leeway ${config.leeway_seconds}s)`;
   if (err instanceof errors.JWTExpired) return unauthorized(`expired: the token expired at ${timeOf(err.payload.exp)} ${leeway}`);
@@ -216,14 +216,17 @@ function rejection(err: unknown, config: OidcIssuer): ModelVaultError {
     return unauthorized(`the token's "${err.claim}" claim is invalid (${err.message})`);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return unauthorized(`bad signature: the token's signature does not verify with the key of ${config.issuer}`);
-  if (err instanceof errors.JOSEAlgNotAllowed) return algorithmRefused(undefined, config);
+  if (err instanceof errors.JOSEAlgNotAllowed) return algorithmRefused(alg, config);
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return unauthorized(`malformed token: ${err.message}`);
   if (err instanceof errors.JOSENotSupported) return unauthorized(`unsupported token: ${err.message}`);
   return toModelVaultError(err);
 }
 
-function algorithmRefused(alg: string | undefined, config: OidcIssuer): ModelVaultError {
-  const what = alg === undefined ? 'the token\'s algorithm is' : alg.toLowerCase() === 'none' ? 'the token is unsigned (alg "none"), which is' : `the token is signed with ${quote(alg)}, which is`;
+/** `alg` comes from the token's unverified header, so it may be anything. */
+function algorithmRefused(alg: unknown, config: OidcIssuer): ModelVaultError {
+  const what = typeof alg !== 'string' ? 'the token names no algorithm, which is'
+    : alg.toLowerCase() === 'none' ? 'the token is unsigned (alg "none"), which is'
+    : `the token is signed with ${quote(alg)}, which is`;
   return unauthorized(`algorithm not allowed: ${what} not allowed for ${config.issuer} (allowed: ${config.algorithms.join(', ')})`);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { DEFAULT_OIDC_ALGORITHMS, looksLikeJwt, OidcVerifier, parseOidcConfig, type OidcIssuer } from '../../src/auth/oidc.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
@@ -171,6 +172,7 @@ describe('OidcVerifier refuses', () => {
     assert.equal(looksLikeJwt(token), true);
     await refused(token, /^algorithm not allowed: the token is unsigned \(alg "none"\)/);
     await refused(`${base64url.encode('{"alg":"none","typ":"JWT"}')}.${claims}.c2ln`, /unsigned \(alg "none"\)/);
+    await refused(`${base64url.encode('{"alg":null}')}.${claims}.`, /^algorithm not allowed: the token names no algorithm/);
   });
 
   it('HS256 signed with the RSA public key as the HMAC secret (algorithm confusion)', async () => {
@@ -212,6 +214,23 @@ describe('OidcVerifier when the JWKS cannot be fetched', () => {
     await assert.rejects(v.verify(await sign()), (e: unknown) => e instanceof ModelVaultError && e.code === 'server_unreachable' && /signing keys of https:\/\/idp\.example\.com\/realms\/ml from .*\/slow\/jwks\.json: it did not answer in time/.test(e.message));
     assert.ok(Date.now() - started < 3000, 'the timeout was not applied');
     await assert.rejects(v.verify(await sign({ iss: ISSUER_B }, { key: keys.other.privateKey, kid: 'b-1' })), (e: unknown) => e instanceof ModelVaultError && e.code === 'server_unreachable' && /\/gone\/jwks\.json: .*200 OK/.test(e.message));
+  });
+});
+
+describe('OidcVerifier on arbitrary input', () => {
+  it('refuses every forged or random bearer value as unauthorized, never accepting it or failing otherwise', async () => {
+    const json = fc.oneof(fc.jsonValue(), fc.constantFrom(ISSUER_A, ISSUER_B, 'modelvault', 'rsa-1', 'b-1', now() + 300, now() - 300));
+    const header = fc.record({ alg: fc.oneof(fc.constantFrom('RS256', 'ES256', 'RS384', 'HS256', 'none', 'NONE', 'EdDSA'), json), kid: json, crit: json, b64: json }, { requiredKeys: [] });
+    const claims = fc.record({ iss: fc.oneof(fc.constantFrom(ISSUER_A, ISSUER_B), json), aud: json, sub: json, exp: json, nbf: json, groups: json }, { requiredKeys: [] });
+    const encoded = (value: fc.Arbitrary<unknown>) => value.map((v) => base64url.encode(JSON.stringify(v)));
+    const token = fc.oneof(fc.string(), fc.tuple(encoded(header), encoded(claims), fc.base64String()).map(([h, c, s]) => `${h}.${c}.${s.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_')}`));
+    await fc.assert(
+      fc.asyncProperty(token, async (t) => {
+        const err: unknown = await verifier.verify(t).then(() => 'accepted', (e: unknown) => e);
+        assert.ok(err instanceof ModelVaultError && err.code === 'unauthorized', `${t}: ${String(err)}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
