@@ -9,7 +9,10 @@ export interface AuthConfig {
   anonymousRead: boolean;
   /** Role name → what it grants. */
   roles: Record<string, RoleDefinition>;
-  /** The `auth.oidc` list, validated by the OpenID Connect verifier when it is built. */
+  /**
+   * Issuers whose bearer JSON Web Tokens are accepted (single sign-on), as written: the server validates them
+   * with `parseOidcConfig` when it starts, so commands that never verify a token do not load the JWT library.
+   */
   oidc: unknown[];
 }
 
@@ -70,7 +73,7 @@ export function parseAuthConfig(value: unknown, file: string): AuthConfig {
       cfg.roles[name] = parseRole(def, file, `auth.roles.${name}`);
     }
   }
-  if (a.oidc !== undefined) {
+  if (a.oidc !== undefined && a.oidc !== null) {
     if (!Array.isArray(a.oidc)) fail(file, 'auth.oidc', 'must be a list of issuers', 'e.g. oidc: [{ issuer: https://login.example.com, audience: modelvault, jwks_url: … }]');
     cfg.oidc = a.oidc;
   }

@@ -5,7 +5,7 @@ import { Closed, Str, Type, type Static } from '../core/schema.ts';
 
 // Verifies OpenID Connect bearer tokens (JWTs) against the issuers listed under `auth.oidc` in config.yaml:
 // the issuer is chosen by the token's `iss`, its keys come from the issuer's JWKS, and every failure is an
-// `unauthorized` error saying why, without repeating the token.
+// `unauthenticated` error saying why, without repeating the token.
 
 /** Signature algorithms an issuer may allow: asymmetric only, so the public JWKS can never be used to sign. */
 export const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -128,7 +128,7 @@ export class OidcVerifier {
     }
   }
 
-  /** The identity in `token`, or an `unauthorized` error saying why the token is refused. */
+  /** The identity in `token`, or an `unauthenticated` error saying why the token is refused. */
   async verify(token: string): Promise<OidcIdentity> {
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized(`malformed token: longer than ${MAX_TOKEN_LENGTH} characters`);
     if (!looksLikeJwt(token)) throw unauthorized('malformed token: not a JWT (three base64url parts separated by dots)');
@@ -202,7 +202,7 @@ function claimAt(payload: JWTPayload, name: string): unknown {
   return at;
 }
 
-/** Why jose refused a token, as an `unauthorized` error; anything else keeps its own code. */
+/** Why jose refused a token, as an `unauthenticated` error; anything else keeps its own code. */
 function rejection(err: unknown, config: OidcIssuer, alg: unknown): ModelVaultError {
   if (err instanceof ModelVaultError) return err;
   const leeway = `(leeway ${config.leeway_seconds}s)`;
@@ -231,7 +231,7 @@ function algorithmRefused(alg: unknown, config: OidcIssuer): ModelVaultError {
 }
 
 function unauthorized(message: string): ModelVaultError {
-  return new ModelVaultError('unauthorized', message, { hint: 'sign in to your identity provider again and send its access token as `Authorization: Bearer <token>`' });
+  return new ModelVaultError('unauthenticated', message, { hint: 'sign in to your identity provider again and send its access token as `Authorization: Bearer <token>`' });
 }
 
 /** A claim value quoted for a message, cut short: claims come from the caller and may be long. */

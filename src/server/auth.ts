@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { allows, openAccess, type Permission, type Principal } from '../auth/index.ts';
 import { onBehalfOf } from '../core/actor.ts';
@@ -69,10 +69,10 @@ function check(principal: Principal, permission: Permission, access: RouteAccess
 
 /**
  * The two hooks that enforce a route's access: `onRequest` authenticates the caller and checks the route's
- * permission before the body is read; `preHandler` checks the stricter permission the parsed body may need
+ * permission before the body is read; `preValidation` checks the stricter permission the parsed body may need
  * (promoting into production, forcing a decision) and decides the recorded actor.
  */
-export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preHandler: preHandlerHookHandler } {
+export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preValidation: preValidationHookHandler } {
   const onRequest = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const auth = app.config.auth;
     if (!auth.enabled) {
@@ -109,7 +109,7 @@ export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: Jw
       if (denied) return refuse(app, request, 'auth.denied', principal.name, denied);
     }
   };
-  const preHandler = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  const preValidation = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const principal = request.principal!;
     if (principal.via === 'open' || access.permission === 'public') return;
     const stricter = access.escalate?.(request);
@@ -130,5 +130,5 @@ export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: Jw
       request.actor = onBehalfOf(h, principal.name);
     }
   };
-  return { onRequest, preHandler };
+  return { onRequest, preValidation };
 }

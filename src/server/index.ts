@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { ModelVaultError } from '../core/errors.ts';
@@ -91,7 +92,13 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
 /** The verifier of single sign-on tokens when `auth.oidc` names issuers. */
 async function jwtVerifier(app: AppContext): Promise<JwtVerifier | undefined> {
   if (app.config.auth.oidc.length === 0) return undefined;
-  throw new ModelVaultError('invalid_input', 'auth.oidc is not supported by this build', { field: 'auth.oidc' });
+  // Loaded only when single sign-on is configured; a mistake in auth.oidc stops the server from starting.
+  const { OidcVerifier, parseOidcConfig } = await import('../auth/oidc.ts');
+  const verifier = new OidcVerifier(parseOidcConfig(app.config.auth.oidc, join(app.settings.home, 'config.yaml')));
+  return async (token) => {
+    const id = await verifier.verify(token);
+    return { username: id.username.toLowerCase(), roles: id.roles };
+  };
 }
 
 /** Builds the HTTP API over `app` (not listening yet). */

@@ -26,7 +26,7 @@ const LAYERS: Record<string, number> = {
 
 // Capabilities reached from other folders only through their doors: index.ts, and its contract as JSON
 // Schemas (schemas.ts), kept apart so commands that need no server do not load the schema library.
-const DOORS: Record<string, string[]> = { registry: ['index.ts', 'schemas.ts'], audit: ['index.ts', 'schemas.ts'], auth: ['index.ts'] };
+const DOORS: Record<string, string[]> = { registry: ['index.ts', 'schemas.ts'], audit: ['index.ts', 'schemas.ts'], auth: ['index.ts', 'oidc.ts'] };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 

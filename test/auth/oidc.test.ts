@@ -48,7 +48,7 @@ async function refused(token: string, reason: RegExp, by: OidcVerifier = verifie
     (e: unknown) => e,
   );
   assert.ok(err instanceof ModelVaultError, String(err));
-  assert.equal(err.code, 'unauthorized', err.message);
+  assert.equal(err.code, 'unauthenticated', err.message);
   assert.equal(err.status, 401);
   assert.match(err.message, reason);
   for (const part of token.split('.')) if (part.length > 8) assert.ok(!err.message.includes(part), `message repeats the token: ${err.message}`);
@@ -227,7 +227,7 @@ describe('OidcVerifier on arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(token, async (t) => {
         const err: unknown = await verifier.verify(t).then(() => 'accepted', (e: unknown) => e);
-        assert.ok(err instanceof ModelVaultError && err.code === 'unauthorized', `${t}: ${String(err)}`);
+        assert.ok(err instanceof ModelVaultError && err.code === 'unauthenticated', `${t}: ${String(err)}`);
       }),
       { numRuns: 300 },
     );

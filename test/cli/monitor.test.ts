@@ -136,7 +136,7 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.deepEqual(h.openAlerts.map((a) => a.name), ['ModelDriftDetected']);
 
       if (t.server) {
-        const metrics = await (await fetch(`${t.server.url}/metrics`)).text();
+        const metrics = await (await fetch(`${t.server.url}/metrics`, { headers: { authorization: `Bearer ${t.env.MODELVAULT_TOKEN}` } })).text();
         assert.match(metrics, /modelvault_prediction_latency_seconds_count\{model="fraud-detector",version="1\.0\.0"\} 1000/);
         // The gauge holds the latest window's score: the PSI run, which flags all 4 features (4 / 4), not the KS run's 3 / 4.
         assert.match(metrics, /^modelvault_drift_score\{model="fraud-detector",version="1\.0\.0"\} 1$/m);

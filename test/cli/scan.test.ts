@@ -135,7 +135,8 @@ for (const mode of ['embedded', 'remote'] as const) {
 
     if (mode === 'remote') {
       it('refuses scan evidence sent by a client, so a forged report cannot open a gate', async () => {
-        const reg = new RemoteRegistry({ baseUrl: t.server!.url, actor: 'mallory' });
+        // Even the administrator's token cannot record a scan report: only the registry's scanner does.
+        const reg = new RemoteRegistry({ baseUrl: t.server!.url, token: t.env.MODELVAULT_TOKEN! });
         await assert.rejects(
           reg.addEvidence('torch-model@1.0.0', { kind: 'scan', body: { scanner: 'modelvault-scan', verdict: 'safe', files: [] } }),
           (e: ModelVaultError) => e.code === 'forbidden' && /scanner/.test(e.message),

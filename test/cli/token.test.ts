@@ -36,7 +36,9 @@ describe('MODELVAULT_TOKEN (remote mode)', () => {
   after(() => proxy.close());
 
   it('is sent as Authorization: Bearer with every request of every client, blob transfers included', async () => {
-    const env = { ...t.env, MODELVAULT_URL: proxy.url, MODELVAULT_TOKEN: 'mv-test-token.42' };
+    const env = { ...t.env, MODELVAULT_URL: proxy.url };
+    const token = t.env.MODELVAULT_TOKEN!;
+    assert.match(token, /^mvt_[A-Za-z0-9_-]{43}$/);
     const { dir } = makeModelDir({ name: 'token-model' });
     const commands = [
       ['push', dir],
@@ -56,11 +58,14 @@ describe('MODELVAULT_TOKEN (remote mode)', () => {
     for (const p of [/^POST \/api\/v1\/blobs\/missing$/, /^PUT \/api\/v1\/blobs\/sha256/, /^GET \/api\/v1\/blobs\/sha256/, /^POST \/api\/v1\/models\/token-model\/versions$/, /^GET \/api\/v1\/keys$/, /^GET \/api\/v1\/models\/token-model\/versions\/1\.0\.0\/scan$/, /^GET \/api\/v1\/audit\/log$/, /^GET \/api\/v1\/models\/token-model\/health$/]) {
       assert.ok(requests.some((r) => p.test(r)), `${p} in\n${requests.join('\n')}`);
     }
-    assert.deepEqual(proxy.seen.filter((s) => s.headers.authorization !== 'Bearer mv-test-token.42').map((s) => `${s.method} ${s.path}: ${s.headers.authorization}`), []);
+    assert.deepEqual(proxy.seen.filter((s) => s.headers.authorization !== `Bearer ${token}`).map((s) => `${s.method} ${s.path}: ${s.headers.authorization}`), []);
 
     proxy.seen.length = 0;
+    // Without a token the request goes out bare and the registry refuses it, saying how to authenticate.
     const without = await runCli(['models', 'list'], { ...env, MODELVAULT_TOKEN: undefined });
-    assert.equal(without.code, 0, without.stderr);
+    assert.equal(without.code, 2, without.stderr);
+    assert.match(without.stderr, /this registry needs a bearer token/);
+    assert.match(without.stderr, /MODELVAULT_TOKEN/);
     assert.ok(proxy.seen.length > 0);
     assert.deepEqual(proxy.seen.map((s) => s.headers.authorization), proxy.seen.map(() => undefined));
   });

@@ -65,20 +65,21 @@ for (const mode of ['embedded', 'remote'] as const) {
     if (mode === 'remote') {
       it('DELETE /api/v1/keys/{keyId}: a version signed with the key no longer passes the signing gate', async () => {
         const { ref, keyId } = await signedVersion('deleted-key-model');
-        const res = await fetch(`${t.server!.url}/api/v1/keys/${keyId}`, { method: 'DELETE', headers: { 'x-modelvault-actor': 'dave' } });
+        const auth = { authorization: `Bearer ${t.env.MODELVAULT_TOKEN}` };
+        const res = await fetch(`${t.server!.url}/api/v1/keys/${keyId}`, { method: 'DELETE', headers: { ...auth, 'x-modelvault-actor': 'dave' } });
         assert.equal(res.status, 200);
         assert.equal(((await res.json()) as { keyId: string }).keyId, keyId);
-        const listed = (await (await fetch(`${t.server!.url}/api/v1/keys`)).json()) as { items: { keyId: string }[] };
+        const listed = (await (await fetch(`${t.server!.url}/api/v1/keys`, { headers: auth })).json()) as { items: { keyId: string }[] };
         assert.ok(!listed.items.some((k) => k.keyId === keyId));
 
-        const stage = await fetch(`${t.server!.url}/api/v1/models/deleted-key-model/versions/1.0.0/stage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stage: 'production' }) });
+        const stage = await fetch(`${t.server!.url}/api/v1/models/deleted-key-model/versions/1.0.0/stage`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ stage: 'production' }) });
         assert.equal(stage.status, 403);
         const problem = (await stage.json()) as { code: string; detail: string };
         assert.equal(problem.code, 'policy_violation');
         assert.match(problem.detail, /^deleted-key-model@1\.0\.0 cannot enter production/);
         const after = await verifyRef(ref);
         assert.deepEqual([after.code, after.problems.map((p) => p.kind)], [1, ['untrusted_key']]);
-        const gone = await fetch(`${t.server!.url}/api/v1/keys/${keyId}`, { method: 'DELETE' });
+        const gone = await fetch(`${t.server!.url}/api/v1/keys/${keyId}`, { method: 'DELETE', headers: auth });
         assert.equal(gone.status, 404);
       });
     }

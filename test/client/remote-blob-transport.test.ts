@@ -97,7 +97,7 @@ describe('RemoteBlobTransport against a real server', () => {
     const proxy = await startProxy(srv.url, () => undefined);
     const log = proxy.log;
     const progress = new Map<number, number>();
-    const t = new RemoteBlobTransport({ baseUrl: proxy.url });
+    const t = new RemoteBlobTransport({ baseUrl: proxy.url, token: srv.token });
     const out = await t.storeFiles([join(dir, 'a'), join(dir, 'b'), join(dir, 'a-copy')], (i, bytes) => progress.set(i, bytes)).finally(() => proxy.close());
     assert.deepEqual(out, [
       { digest: sha256(a), size: a.length },
@@ -115,14 +115,14 @@ describe('RemoteBlobTransport against a real server', () => {
     await writeFile(path, data);
     const proxy = await startProxy(srv.url, (n) => (n === 1 ? 1 << 20 : undefined));
     const log = proxy.log;
-    const t = new RemoteBlobTransport({ baseUrl: proxy.url, sessionThreshold: 1 << 20, retryDelayMs: 10 });
+    const t = new RemoteBlobTransport({ baseUrl: proxy.url, token: srv.token, sessionThreshold: 1 << 20, retryDelayMs: 10 });
     const [stored] = await t.storeFiles([path]).finally(() => proxy.close());
     assert.deepEqual(stored, { digest: sha256(data), size: data.length });
     const patches = log.filter((l) => l.startsWith('PATCH'));
     assert.equal(patches.length, 2, log.join('\n'));
     assert.ok(log.some((l) => l.startsWith('GET /api/v1/blobs/uploads/')), 'asked the offset before resuming');
     assert.ok(log.some((l) => /^PUT \/api\/v1\/blobs\/uploads\/.*\?digest=/.test(l)), 'committed');
-    const back = await buffer(await new RemoteBlobTransport({ baseUrl: srv.url }).openBlob(sha256(data)));
+    const back = await buffer(await new RemoteBlobTransport({ baseUrl: srv.url, token: srv.token }).openBlob(sha256(data)));
     assert.ok(back.equals(data));
   });
 
@@ -130,7 +130,7 @@ describe('RemoteBlobTransport against a real server', () => {
     const path = join(dir, 'doomed.bin');
     await writeFile(path, randomBytes(2 << 20));
     const proxy = await startProxy(srv.url, () => 0);
-    const t = new RemoteBlobTransport({ baseUrl: proxy.url, sessionThreshold: 1 << 20, retryDelayMs: 1, maxRetries: 2 });
+    const t = new RemoteBlobTransport({ baseUrl: proxy.url, token: srv.token, sessionThreshold: 1 << 20, retryDelayMs: 1, maxRetries: 2 });
     await assert.rejects(t.storeFiles([path]).finally(() => proxy.close()), (err: unknown) => err instanceof ModelVaultError && err.code === 'server_unreachable');
     assert.equal(proxy.log.filter((l) => l.startsWith('PATCH')).length, 3);
   });
@@ -142,7 +142,7 @@ describe('RemoteBlobTransport against a real server', () => {
     const out = await mkdtemp(join(tmpdir(), 'modelvault-pull-'));
     try {
       const version = { files: [{ path: 'w.bin', size: data.length, digest: put.digest, format: 'binary' }] } as unknown as VersionDetail;
-      await pullVersion({ transport: new RemoteBlobTransport({ baseUrl: proxy.url }), version, dir: out });
+      await pullVersion({ transport: new RemoteBlobTransport({ baseUrl: proxy.url, token: srv.token }), version, dir: out });
       assert.ok((await readFile(join(out, 'w.bin'))).equals(data));
       assert.equal(proxy.log.filter((l) => l.startsWith('GET /api/v1/blobs/')).length, 2, 'one cut download, one resumed');
     } finally {
@@ -163,7 +163,7 @@ describe('RemoteBlobTransport against a real server', () => {
     const out = await mkdtemp(join(tmpdir(), 'modelvault-pull-'));
     try {
       const version = { files: [{ path: 'w.bin', size: data.length, digest: put.digest, format: 'binary' }] } as unknown as VersionDetail;
-      await assert.rejects(pullVersion({ transport: new RemoteBlobTransport({ baseUrl: proxy.url }), version, dir: out }), (err: unknown) => {
+      await assert.rejects(pullVersion({ transport: new RemoteBlobTransport({ baseUrl: proxy.url, token: srv.token }), version, dir: out }), (err: unknown) => {
         assert.ok(err instanceof ModelVaultError, String(err));
         assert.equal(err.code, 'digest_mismatch');
         assert.match(err.message, new RegExp(`^w\\.bin: downloaded bytes hash to sha256:[0-9a-f]{64} \\(${data.length} bytes\\), expected ${put.digest} `));
@@ -181,7 +181,7 @@ describe('RemoteBlobTransport against a real server', () => {
   it('opens a blob from an offset and refuses unknown ones', async () => {
     const data = Buffer.from('0123456789abcdef');
     await writeFile(join(dir, 'small'), data);
-    const t = new RemoteBlobTransport({ baseUrl: srv.url });
+    const t = new RemoteBlobTransport({ baseUrl: srv.url, token: srv.token });
     const [s] = await t.storeFiles([join(dir, 'small')]);
     assert.equal((await buffer(await t.openBlob(s!.digest, { offset: 10 }))).toString(), 'abcdef');
     assert.equal((await buffer(await t.openBlob(s!.digest))).toString(), '0123456789abcdef');

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import type { RegisterVersionInput } from '../../src/registry/index.ts';
-import { sha256, startTestServer, type TestServer } from '../server/harness.ts';
+import { sha256, startTestServer, userToken, type TestServer } from '../server/harness.ts';
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<ModelVaultError> {
   try {
@@ -38,8 +38,9 @@ describe('RemoteRegistry against a real server', () => {
   before(async () => {
     srv = await startTestServer();
     dir = await mkdtemp(join(tmpdir(), 'modelvault-client-'));
-    reg = new RemoteRegistry({ baseUrl: srv.url, actor: 'carol' });
-    transport = new RemoteBlobTransport({ baseUrl: srv.url, actor: 'carol' });
+    const token = await userToken(srv.app, 'carol', ['admin']);
+    reg = new RemoteRegistry({ baseUrl: srv.url, token });
+    transport = new RemoteBlobTransport({ baseUrl: srv.url, token });
   });
   after(async () => {
     await srv.close();
@@ -139,7 +140,7 @@ describe('RemoteRegistry against a real server', () => {
   it('exactly one of two concurrent pushes of the same version with different content wins', async () => {
     const a = await input('2.0.0', {}, { 'model.bin': 'content A', 'config.json': '{}' });
     const b = await input('2.0.0', { description: 'other' }, { 'model.bin': 'content B', 'config.json': '{}' });
-    const post = (body: RegisterVersionInput) => fetch(`${srv.url}/api/v1/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: RegisterVersionInput) => fetch(`${srv.url}/api/v1/models/fraud/versions`, { method: 'POST', headers: { 'content-type': 'application/json', ...srv.auth }, body: JSON.stringify(body) });
     const [ra, rb] = await Promise.all([post(a), post(b)]);
     const statuses = [ra.status, rb.status].sort();
     assert.deepEqual(statuses, [201, 409]);
