@@ -41,7 +41,7 @@ it('over HTTP, a client-claimed format is ignored and the detected one is return
   const server = await startTestServer();
   try {
     const digest = sha256(PICKLE);
-    const put = await fetch(`${server.url}/api/v1/blobs/${digest}`, { method: 'PUT', body: PICKLE, headers: { 'content-type': 'application/octet-stream' } });
+    const put = await fetch(`${server.url}/api/v1/blobs/${digest}`, { method: 'PUT', body: PICKLE, headers: { 'content-type': 'application/octet-stream', ...server.auth } });
     assert.ok(put.ok, `blob upload: ${put.status}`);
     const files = [{ path: 'model.onnx', size: PICKLE.length, digest, format: 'onnx' }];
     const reg = await call(`${server.url}/api/v1/models/claims/versions`, 'POST', { metadata: meta('claims', '1.0.0'), files });
