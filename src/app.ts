@@ -64,9 +64,10 @@ function openBlobStore(url: string): BlobStore {
  * Registry hooks whose module is loaded on their first call: a command that neither registers nor stages a
  * version (`versions list`) does not load the scanner or the signing policy.
  */
-function lazyHooks(load: () => Promise<RegistryHooks>): RegistryHooks {
+function lazyHooks(check: string, load: () => Promise<RegistryHooks>): RegistryHooks {
   let hooks: Promise<RegistryHooks> | undefined;
   return {
+    check,
     async beforeRegister(pending) {
       const h = await (hooks ??= load());
       return h.beforeRegister ? h.beforeRegister(pending) : [];
@@ -96,8 +97,8 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   // Every transaction of this handle can sign the checkpoints of the events it appends.
   const metadata: MetadataDb = { ...opened, db: bindAuditLog(opened.db, logKey, opened.dialect) };
   const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [
-    lazyHooks(async () => (await import('./scan/index.ts')).scanHooks({ metadata, blobs, config })),
-    lazyHooks(async () => (await import('./integrity/keys/index.ts')).signingGate(config.signing)),
+    lazyHooks('scan', async () => (await import('./scan/index.ts')).scanHooks({ metadata, blobs, config })),
+    lazyHooks('signature', async () => (await import('./integrity/keys/index.ts')).signingGate(config.signing)),
   ] };
   const audit = new AuditService(metadata.db, logKey);
   const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };

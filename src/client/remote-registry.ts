@@ -2,6 +2,7 @@ import { ModelVaultError } from '../core/errors.ts';
 import { assertName, type Stage } from '../core/names.ts';
 import { parseReference, type Reference } from '../core/reference.ts';
 import type {
+  ApprovalStatus,
   Evidence,
   EvidenceSummary,
   NewEvidence,
@@ -16,7 +17,9 @@ import type {
   RegistryApi,
   RegistryEvent,
   StageChange,
+  StageOptions,
   StageResult,
+  StagesAt,
   Target,
   VersionDetail,
   VersionFilter,
@@ -89,17 +92,31 @@ export class RemoteRegistry implements RegistryApi {
     });
   }
 
-  async setStage(ref: string, stage: Stage, reason?: string): Promise<StageResult> {
-    return this.api.json('POST', `${versionPath(ref)}/stage`, { json: { stage, ...(reason === undefined ? {} : { reason }) } });
+  async setStage(ref: string, stage: Stage, reason?: string, options: StageOptions = {}): Promise<StageResult> {
+    return this.api.json('POST', `${versionPath(ref)}/stage`, { json: { stage, ...(reason === undefined ? {} : { reason }), ...(options.force ? { force: true } : {}) } });
   }
 
-  async rollback(name: string, stage?: Stage, reason?: string): Promise<StageResult> {
-    return this.api.json('POST', `/models/${seg(assertName(name))}/rollback`, { json: { ...(stage === undefined ? {} : { stage }), ...(reason === undefined ? {} : { reason }) } });
+  async rollback(name: string, stage?: Stage, reason?: string, options: StageOptions = {}): Promise<StageResult> {
+    return this.api.json('POST', `/models/${seg(assertName(name))}/rollback`, {
+      json: { ...(stage === undefined ? {} : { stage }), ...(reason === undefined ? {} : { reason }), ...(options.force ? { force: true } : {}) },
+    });
   }
 
   async stageHistory(name: string): Promise<StageChange[]> {
     const res = await this.api.json<{ items: StageChange[] }>('GET', `/models/${seg(assertName(name))}/history`);
     return res.items;
+  }
+
+  async stagesAt(name: string, at: string): Promise<StagesAt> {
+    return this.api.json('GET', `/models/${seg(assertName(name))}/stage-holders`, { query: { at } });
+  }
+
+  async approve(ref: string, stage: Stage, comment?: string): Promise<ApprovalStatus> {
+    return this.api.json('POST', `${versionPath(ref)}/approvals`, { json: { stage, ...(comment === undefined ? {} : { comment }) } });
+  }
+
+  async listApprovals(ref: string, stage?: Stage): Promise<ApprovalStatus> {
+    return this.api.json('GET', `${versionPath(ref)}/approvals`, { query: { stage } });
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {

@@ -9,6 +9,9 @@ export const EVIDENCE_KEY_ID_PATTERN = /^[0-9a-f]{8,128}$/;
 /** Evidence kind of a scan report stored with a version. */
 export const SCAN_EVIDENCE_KIND = 'scan';
 
+/** Evidence kind of quality-gate results: the latest one is what a promotion relied on. */
+export const GATE_RESULTS_EVIDENCE_KIND = 'gate-results';
+
 /** Kinds only the registry measures itself: stage gates trust them, so no client may submit one. */
 export const REGISTRY_MEASURED_KINDS: readonly string[] = [SCAN_EVIDENCE_KIND];
 

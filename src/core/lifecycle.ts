@@ -30,3 +30,17 @@ export function assertTransition(ref: string, from: Stage, to: Stage): void {
     });
   }
 }
+
+/** Stages a version may be approved for; promotion there can require approvals (`lifecycle.approvals`). */
+export const APPROVAL_STAGES: readonly Stage[] = ['production'];
+
+/** Throws `invalid_input` unless `stage` is one a version can be approved for. */
+export function assertApprovalStage(stage: string): Stage {
+  if (!(APPROVAL_STAGES as readonly string[]).includes(stage)) {
+    throw new ModelVaultError('invalid_input', `approvals are given for ${APPROVAL_STAGES.join(', ')}, not ${JSON.stringify(stage)}`, {
+      stage,
+      hint: `use --to ${APPROVAL_STAGES[0]}`,
+    });
+  }
+  return stage as Stage;
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { SHA256_HEX_PATTERN } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
+import { APPROVAL_STAGES } from '../core/lifecycle.ts';
 import { isStage, type Stage } from '../core/names.ts';
 import { defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../auth/index.ts';
 
@@ -11,6 +12,8 @@ export interface RegistryConfig {
   lifecycle: {
     /** Where the previous production version goes when a new one is promoted. */
     demoteProductionTo: Stage;
+    /** How many approvals from distinct users other than the pusher a version needs to enter each stage. */
+    approvals: ApprovalsConfig;
   };
   policy: {
     requiredFields: string[];
@@ -27,6 +30,33 @@ export interface RegistryConfig {
   signing: SigningConfig;
   /** Who may do what: authentication, roles, single sign-on. */
   auth: AuthConfig;
+}
+
+/** `lifecycle.approvals` of config.yaml: approvals needed per stage (only production may require them). */
+export type ApprovalsConfig = Partial<Record<Stage, number>>;
+
+/** Approvals production needs unless config.yaml says otherwise: the two-person rule. */
+export const DEFAULT_PRODUCTION_APPROVALS = 2;
+const MAX_APPROVALS = 100;
+
+/** Parses `lifecycle.approvals`: a mapping of approval stages to a count of 0 (none needed) or more. */
+function parseApprovals(raw: unknown, file: string): ApprovalsConfig {
+  const out: ApprovalsConfig = { production: DEFAULT_PRODUCTION_APPROVALS };
+  if (raw === undefined || raw === null) return out;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ModelVaultError('invalid_input', `${file}: lifecycle.approvals must map a stage to the number of approvals it needs`, { path: file, field: 'lifecycle.approvals', hint: 'e.g. approvals: { production: 2 }' });
+  }
+  for (const [stage, n] of Object.entries(raw)) {
+    const field = `lifecycle.approvals.${stage}`;
+    if (!(APPROVAL_STAGES as readonly string[]).includes(stage)) {
+      throw new ModelVaultError('invalid_input', `${file}: ${field}: approvals can be required for ${APPROVAL_STAGES.join(', ')} only`, { path: file, field, hint: `remove the ${stage} entry` });
+    }
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_APPROVALS) {
+      throw new ModelVaultError('invalid_input', `${file}: ${field} must be a whole number from 0 to ${MAX_APPROVALS}, not ${JSON.stringify(n)}`, { path: file, field, hint: '0 lets a version in without approvals' });
+    }
+    out[stage as Stage] = n;
+  }
+  return out;
 }
 
 /** A scan verdict that can refuse a push or a promotion. */
@@ -91,7 +121,7 @@ function parseScanGate(raw: unknown, file: string): ScanGateConfig {
 
 /** The defaults used when `config.yaml` is absent or silent. */
 export function defaultConfig(): RegistryConfig {
-  return { lifecycle: { demoteProductionTo: 'archived' }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] }, auth: defaultAuthConfig() };
+  return { lifecycle: { demoteProductionTo: 'archived', approvals: { production: DEFAULT_PRODUCTION_APPROVALS } }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] }, auth: defaultAuthConfig() };
 }
 
 /** Reads `<home>/config.yaml`; a malformed file is an error naming the line. */
@@ -124,6 +154,7 @@ export function loadConfig(home: string): RegistryConfig {
     }
     cfg.lifecycle.demoteProductionTo = demote;
   }
+  cfg.lifecycle.approvals = parseApprovals(lifecycle.approvals, file);
   const policy = (raw.policy ?? {}) as Record<string, unknown>;
   if (policy.required_fields !== undefined) {
     if (!Array.isArray(policy.required_fields) || !policy.required_fields.every((f) => typeof f === 'string')) {

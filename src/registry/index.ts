@@ -1,7 +1,7 @@
 // The registry's one door: other folders import from here, never from a file inside (its HTTP contract,
 // the request and response schemas, is the second door: schemas.ts, loaded only where a server needs it).
-export { defaultConfig, loadConfig } from './config.ts';
-export type { BlockingVerdict, RegistryConfig, ScanGateConfig, SigningConfig } from './config.ts';
+export { DEFAULT_PRODUCTION_APPROVALS, defaultConfig, loadConfig } from './config.ts';
+export type { ApprovalsConfig, BlockingVerdict, RegistryConfig, ScanGateConfig, SigningConfig } from './config.ts';
 export type { RegistryContext } from './context.ts';
 export { EmbeddedBlobTransport } from './embedded-transport.ts';
 export { appendEvents, readEvents } from './events.ts';
@@ -13,9 +13,12 @@ export { versionSortKey } from './sort-key.ts';
 export { listModelFiles, pullVersion, storeModelFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';
 export type { LocalFile, PulledFile, PullOptions, StoreOptions, VerifyProblem } from './transfer.ts';
 export type {
+  Approval,
+  ApprovalStatus,
   BlobTransport,
   EventFilter,
   Evidence,
+  EvidenceRef,
   EvidenceSummary,
   LineageEdge,
   LineageGraph,
@@ -23,9 +26,11 @@ export type {
   ManifestEntry,
   ManifestEntryInput,
   MeasuringRegistryApi,
+  MissingCheck,
   ModelDetail,
   ModelFilter,
   ModelSummary,
+  MoveRecord,
   NewEvidence,
   Page,
   PendingTransition,
@@ -36,7 +41,10 @@ export type {
   RegistryEvent,
   RegistryHooks,
   StageChange,
+  StageHolder,
+  StageOptions,
   StageResult,
+  StagesAt,
   Target,
   VersionDetail,
   VersionFilter,

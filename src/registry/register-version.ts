@@ -13,9 +13,10 @@ import type { Database } from '../storage/db/schema.ts';
 import type { RegistryScope } from './context.ts';
 import { insertEvidence } from './evidence.ts';
 import { appendEvents } from './events.ts';
+import { latestEvidenceRefs } from './move-record.ts';
 import { now, resolveRow } from './queries.ts';
 import { versionSortKey } from './sort-key.ts';
-import type { NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
+import type { MoveRecord, NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
 
 /** A registration request checked and reduced to what gets stored. */
 interface PreparedVersion {
@@ -174,7 +175,6 @@ async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, m
       .values(lineage.map((r) => ({ version_id: versionId, kind: r.edge.kind, target: r.edge.target, target_version_id: r.targetId, attrs_json: canonicalJson(r.edge.attrs) })))
       .execute();
   }
-  await trx.insertInto('stage_history').values({ version_id: versionId, from_stage: null, to_stage: 'development', actor: s.actor, reason: 'pushed', created_at: t }).execute();
   return versionId;
 }
 
@@ -186,6 +186,9 @@ async function storeVersion(s: RegistryScope, p: PreparedVersion, newEvidence: N
     const lineage = await resolveLineage(trx, p);
     const versionId = await insertVersionRows(s, trx, modelId, p, lineage, t);
     const evidence = await insertEvidence(trx, versionId, newEvidence, t);
+    // The first move, into development, relies on the evidence stored with the push (its scan report).
+    const checks: MoveRecord = { approvals: [], evidence: await latestEvidenceRefs(trx, versionId) };
+    await trx.insertInto('stage_history').values({ version_id: versionId, from_stage: null, to_stage: 'development', actor: s.actor, reason: 'pushed', created_at: t, checks_json: canonicalJson(checks) }).execute();
     await trx.updateTable('models').set({ updated_at: t }).where('id', '=', modelId).execute();
     const files = p.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size }));
     await appendEvents(trx, [

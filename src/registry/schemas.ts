@@ -45,8 +45,20 @@ export const ManifestEntryInput = Closed({ ...ManifestEntry.properties, format: 
 /** A typed lineage link from a version; `target` is a reference, dataset `name@version`, run id or `repo@commit`. */
 export const LineageEdge = Closed({ kind: EdgeKind, target: Text, attrs: AnyObject });
 
-/** One stage transition. */
-export const StageChange = Closed({ version: Text, from: Type.Unsafe<Stage | null>(NullableText), to: Type.Unsafe<Stage>(Text), actor: Text, reason: NullableText, at: Text });
+/** A check that refused a stage transition: approvals, scan, signature, gates, … */
+export const MissingCheck = Closed({ check: Text, code: Text, message: Text, hint: Type.Optional(Text) });
+
+/** One stage transition; `forced` and `missing` are present when an admin forced it past the checks that refused it. */
+export const StageChange = Closed({
+  version: Text,
+  from: Type.Unsafe<Stage | null>(NullableText),
+  to: Type.Unsafe<Stage>(Text),
+  actor: Text,
+  reason: NullableText,
+  at: Text,
+  forced: Type.Optional(Type.Literal(true)),
+  missing: Type.Optional(Type.Array(MissingCheck)),
+});
 
 /** A model as listed. */
 export const ModelSummary = Closed({
@@ -123,6 +135,48 @@ export const RegisterResult = Closed({ name: Text, version: Text, manifestDigest
 
 /** Outcome of a stage transition; `displaced` is the version that left the stage to make room, if any. */
 export const StageResult = Closed({ name: Text, version: Text, from: StageName, to: StageName, displaced: Type.Optional(Closed({ version: Text, to: StageName })) });
+
+/** One approval of a version for a stage; stale when evidence was added to the version after it. */
+export const Approval = Closed({ id: Type.Integer(), stage: StageName, actor: Text, comment: NullableText, at: Text, stale: Type.Boolean(), staleReason: NullableText });
+
+/** The approvals of a version for a stage, and whether they are enough to enter it. */
+export const ApprovalStatus = Closed({
+  name: Text,
+  version: Text,
+  stage: StageName,
+  /** Who pushed the version: their approval never counts. */
+  pushedBy: Text,
+  required: Count,
+  /** Distinct users whose approval is current (not stale). */
+  count: Count,
+  satisfied: Type.Boolean(),
+  approvals: Type.Array(Approval),
+});
+
+/** A piece of evidence a move relied on, by digest. */
+export const EvidenceRef = Closed({ id: Type.Integer(), kind: Text, digest: DigestOut, at: Text });
+
+/** What a move relied on: the approvals that counted, the latest scan report and gate results, and what was missing when forced. */
+export const MoveRecord = Closed({
+  approvals: Type.Array(Closed({ actor: Text, at: Text, comment: NullableText })),
+  evidence: Closed({ scan: Nullable(EvidenceRef), gates: Nullable(EvidenceRef) }),
+  missing: Type.Optional(Type.Array(MissingCheck)),
+});
+
+/** A version holding a stage at some time, with the move that put it there. */
+export const StageHolder = Closed({
+  stage: StageName,
+  version: Text,
+  since: Text,
+  by: Text,
+  reason: NullableText,
+  forced: Type.Boolean(),
+  /** What the move relied on; null for moves recorded before the registry kept it. */
+  record: Nullable(MoveRecord),
+});
+
+/** Which version held each stage of a model at a time. */
+export const StagesAt = Closed({ name: Text, at: Text, holders: Type.Array(StageHolder) });
 
 /** One audit event. */
 export const RegistryEvent = Closed({ id: Type.Integer(), time: Text, actor: Text, action: Text, subject: Text, payload: AnyObject });

@@ -3,12 +3,14 @@ import type { Stage } from '../core/names.ts';
 import type { RegistryContext, RegistryScope } from './context.ts';
 import { addEvidence, listEvidence } from './evidence.ts';
 import { readEvents } from './events.ts';
-import { rollback, setStage, stageHistory } from './lifecycle.ts';
+import { approve, listApprovals } from './approvals.ts';
+import { rollback, setStage, stageHistory, stagesAt } from './lifecycle.ts';
 import { lineage } from './lineage-graph.ts';
 import { removeAlias, removeTags, setAlias, setDescription, setTags } from './labels.ts';
 import { getModel, listModels } from './models.ts';
 import { registerVersion } from './register-version.ts';
 import type {
+  ApprovalStatus,
   Evidence,
   EventFilter,
   EvidenceSummary,
@@ -23,7 +25,9 @@ import type {
   MeasuringRegistryApi,
   RegistryEvent,
   StageChange,
+  StageOptions,
   StageResult,
+  StagesAt,
   Target,
   VersionDetail,
   VersionFilter,
@@ -83,16 +87,28 @@ export class RegistryService implements MeasuringRegistryApi {
     return listModels(this.scope, filter);
   }
 
-  setStage(ref: string, stage: Stage, reason?: string): Promise<StageResult> {
-    return setStage(this.scope, ref, stage, reason);
+  setStage(ref: string, stage: Stage, reason?: string, options?: StageOptions): Promise<StageResult> {
+    return setStage(this.scope, ref, stage, reason, options);
   }
 
-  rollback(name: string, stage?: Stage, reason?: string): Promise<StageResult> {
-    return rollback(this.scope, name, stage, reason);
+  rollback(name: string, stage?: Stage, reason?: string, options?: StageOptions): Promise<StageResult> {
+    return rollback(this.scope, name, stage, reason, options);
   }
 
   stageHistory(name: string): Promise<StageChange[]> {
     return stageHistory(this.scope, name);
+  }
+
+  stagesAt(name: string, at: string): Promise<StagesAt> {
+    return stagesAt(this.scope, name, at);
+  }
+
+  approve(ref: string, stage: Stage, comment?: string): Promise<ApprovalStatus> {
+    return approve(this.scope, ref, stage, comment);
+  }
+
+  listApprovals(ref: string, stage?: Stage): Promise<ApprovalStatus> {
+    return listApprovals(this.scope, ref, stage);
   }
 
   setAlias(name: string, alias: string, version: string): Promise<void> {

@@ -14,6 +14,26 @@ export type { LineageEdge, ManifestEntry };
 export type ManifestEntryInput = Static<typeof S.ManifestEntryInput>;
 /** One stage transition. */
 export type StageChange = Static<typeof S.StageChange>;
+/** A check that refused a stage transition. */
+export type MissingCheck = Static<typeof S.MissingCheck>;
+/** One approval of a version for a stage. */
+export type Approval = Static<typeof S.Approval>;
+/** The approvals of a version for a stage, and whether they are enough. */
+export type ApprovalStatus = Static<typeof S.ApprovalStatus>;
+/** A piece of evidence a move relied on. */
+export type EvidenceRef = Static<typeof S.EvidenceRef>;
+/** What a move relied on. */
+export type MoveRecord = Static<typeof S.MoveRecord>;
+/** A version holding a stage at some time. */
+export type StageHolder = Static<typeof S.StageHolder>;
+/** Which version held each stage of a model at a time. */
+export type StagesAt = Static<typeof S.StagesAt>;
+
+/** Options of a stage transition or rollback. */
+export interface StageOptions {
+  /** Move even though checks refuse it (an admin's override); needs a reason and is recorded as forced with what was missing. */
+  force?: boolean;
+}
 /** A model as listed. */
 export type ModelSummary = Static<typeof S.ModelSummary>;
 /** A model with its aliases and stage holders. */
@@ -84,12 +104,21 @@ export interface RegistryApi {
   listModels(filter?: ModelFilter): Promise<Page<ModelSummary>>;
   /** One page of a model's versions, newest first, filtered by stage, tag, framework or date. */
   listVersions(name: string, filter?: VersionFilter): Promise<Page<VersionSummary>>;
-  /** Moves a version to a stage, running every gate; entering production demotes the current holder. */
-  setStage(ref: string, stage: Stage, reason?: string): Promise<StageResult>;
-  /** Puts the previous holder of a stage back, demoting the current one. */
-  rollback(name: string, stage?: Stage, reason?: string): Promise<StageResult>;
+  /**
+   * Moves a version to a stage, running every check (approvals, then each hook's gate) and refusing with one error
+   * that lists all that are missing; entering production demotes the current holder.
+   */
+  setStage(ref: string, stage: Stage, reason?: string, options?: StageOptions): Promise<StageResult>;
+  /** Puts the previous holder of a stage back through the same checks, demoting the current one. */
+  rollback(name: string, stage?: Stage, reason?: string, options?: StageOptions): Promise<StageResult>;
   /** Every stage transition of a model's versions, oldest first. */
   stageHistory(name: string): Promise<StageChange[]>;
+  /** Which version held each stage of a model at `at` (ISO time, `now`, or a span before now such as `2h`), with what each move relied on. */
+  stagesAt(name: string, at: string): Promise<StagesAt>;
+  /** Approves a version for a stage as the acting user, who must not be its pusher; returns the version's approval status. */
+  approve(ref: string, stage: Stage, comment?: string): Promise<ApprovalStatus>;
+  /** The approvals of a version for a stage (production by default), current and stale. */
+  listApprovals(ref: string, stage?: Stage): Promise<ApprovalStatus>;
   /** Points an alias of a model at one of its versions. */
   setAlias(name: string, alias: string, version: string): Promise<void>;
   /** Deletes an alias of a model. */
@@ -143,8 +172,13 @@ export interface PendingTransition {
 export interface RegistryHooks {
   /** Runs before a new version is stored; throws to refuse it; returns evidence stored with the version. */
   beforeRegister?(pending: PendingVersion): Promise<NewEvidence[]>;
-  /** Runs inside a stage transition; throws (e.g. `policy_violation`, `gate_failed`) to block it. */
+  /**
+   * Runs inside a stage transition; throws (e.g. `policy_violation`, `gate_failed`) to block it. Every hook runs:
+   * their refusals are gathered into one error, or recorded when an admin forces the move.
+   */
   beforeStage?(transition: PendingTransition): Promise<void>;
+  /** The name this hook's refusals are listed under (`scan`, `signature`, `gates`, …). */
+  check?: string;
 }
 
 /** Moving bytes in and out of the registry. */

@@ -4,6 +4,7 @@ import { assertStage, type Stage } from '../core/names.ts';
 import { formatReference, parseReference } from '../core/reference.ts';
 import type { RegistryScope } from './context.ts';
 import { clampLimit, decodeCursor, encodeCursor, parseTagFilter } from './pagination.ts';
+import { stageChangeOf } from './move-record.ts';
 import { aliasesOf, filesOf, latestVersionId, modelRow, resolveRow, summaryOf, tagsOf, type VersionRow } from './queries.ts';
 import { deepFreeze } from './read-cache.ts';
 import type { LineageEdge, Page, VersionDetail, VersionFilter, VersionKey, VersionKeySelector, VersionSummary } from './types.ts';
@@ -51,7 +52,7 @@ async function loadVersion(s: RegistryScope, ref: string): Promise<VersionDetail
     metadata: JSON.parse(row.metadata_json) as Record<string, unknown>,
     modelCard: row.model_card,
     lineage: lineage.map((l) => ({ kind: l.kind as LineageEdge['kind'], target: l.target, attrs: JSON.parse(l.attrs_json) as Record<string, unknown> })),
-    history: history.map((h) => ({ version: row.version, from: h.from_stage as Stage | null, to: h.to_stage as Stage, actor: h.actor, reason: h.reason, at: h.created_at })),
+    history: history.map((h) => stageChangeOf(row.version, h)),
     evidence: evidence.map((e) => ({ id: Number(e.id), kind: e.kind, digest: e.digest as Digest, keyId: e.key_id, createdAt: e.created_at })),
   };
 }

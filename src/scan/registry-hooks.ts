@@ -26,6 +26,7 @@ export function latestScanReport(evidence: readonly Evidence[], manifest: string
 /** Scans a new version from the blob store (refusing it per `scan.block_push`) and gates stages on its stored report. */
 export function scanHooks(deps: ScanHookDeps): RegistryHooks {
   return {
+    check: 'scan',
     async beforeRegister(pending: PendingVersion): Promise<NewEvidence[]> {
       const policy = await registryScanPolicy(deps.metadata.db);
       const body = await scanManifest(deps.blobs, pending.files, manifestDigest(pending.files), policy);

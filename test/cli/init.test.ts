@@ -16,6 +16,8 @@ it('init creates the home with a config.yaml that the registry reads back as the
   assert.ok(existsSync(join(home, 'modelvault.db')));
   const cfg = loadConfig(home);
   assert.equal(cfg.lifecycle.demoteProductionTo, 'archived');
+  assert.deepEqual(cfg.lifecycle.approvals, { production: 2 });
+  assert.match(readFileSync(join(home, 'config.yaml'), 'utf8'), /\n  approvals:\n    production: 2\n/, 'the template writes the default out');
   assert.deepEqual(cfg.signing.requireSignature, []);
   writeFileSync(join(home, 'config.yaml'), `${readFileSync(join(home, 'config.yaml'), 'utf8')}\nlifecycle: [oops\n`);
   const broken = await runCli(['models', 'list'], { MODELVAULT_HOME: home });

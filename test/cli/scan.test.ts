@@ -8,6 +8,7 @@ import { ModelVaultError } from '../../src/core/errors.ts';
 import { loadConfig } from '../../src/registry/index.ts';
 import { runCli, useCliTarget, type CliResult } from '../helpers/cli.ts';
 import { makeModelDir, tempDir } from '../helpers/model-dir.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/scan/', import.meta.url));
 const fixture = (p: string): Buffer => readFileSync(join(FIXTURES, p));
@@ -18,7 +19,7 @@ type ScanJson = { reference?: string; verdict: string; counts: Record<string, nu
 
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault scan and scan on push (${mode})`, () => {
-    const t = useCliTarget(mode, 'mv-scan');
+    const t = useCliTarget(mode, 'mv-scan', { prepare: (home) => writeFileSync(join(home, 'config.yaml'), NO_APPROVALS) });
     const cli = t.cli;
 
     it('refuses to push a dangerous pickle, naming the file and finding, and registers nothing', async () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { useCliTarget } from '../helpers/cli.ts';
 import { makeModelDir } from '../helpers/model-dir.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 
@@ -29,7 +30,7 @@ function files(dir: string): string[] {
 /** The same scenarios, run against an embedded home and against a live server over HTTP. */
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault CLI (${mode})`, () => {
-    const t = useCliTarget(mode, 'mv-cli');
+    const t = useCliTarget(mode, 'mv-cli', { prepare: (home) => writeFileSync(join(home, 'config.yaml'), NO_APPROVALS) });
     const cli = t.cli;
 
     it('validates the example and reports every problem of a broken directory', async () => {

@@ -11,6 +11,7 @@ import { statementPayload } from '../../src/integrity/signing/in-toto-statement.
 import { dropAppendOnly } from '../audit/helpers.ts';
 import { runCli, startCliTarget, type CliResult, type CliTarget } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/model-dir.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 
@@ -39,7 +40,7 @@ for (const mode of ['embedded', 'remote'] as const) {
     before(async () => {
       home = tempDir('mv-sign-home-');
       work = tempDir('mv-sign-work-');
-      writeFileSync(join(home, 'config.yaml'), 'signing:\n  require_signature: [production]\n');
+      writeFileSync(join(home, 'config.yaml'), `signing:\n  require_signature: [production]\n${NO_APPROVALS}`);
       target = await startCliTarget(mode, home, 'erin');
       ({ env, app, server } = target);
       clientHome = target.clientHome;

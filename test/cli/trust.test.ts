@@ -6,6 +6,7 @@ import { keyIdOf } from '../../src/integrity/signing/index.ts';
 import { interopDir } from '../helpers/interop.ts';
 import { useCliTarget } from '../helpers/cli.ts';
 import { makeModelDir } from '../helpers/model-dir.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
 type Problem = { kind: string; path: string; message: string };
 
@@ -17,7 +18,7 @@ const SIGNER_PUB = join(SIGNING, 'keys', 'signing-key-pub.pem');
 /** Untrusting keys (CLI and HTTP) and certificate-chain signatures, embedded and against a live server. */
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault keys untrust and verify --cert-chain (${mode})`, () => {
-    const t = useCliTarget(mode, 'mv-trust', { prepare: (home) => writeFileSync(join(home, 'config.yaml'), 'signing:\n  require_signature: [production]\n') });
+    const t = useCliTarget(mode, 'mv-trust', { prepare: (home) => writeFileSync(join(home, 'config.yaml'), `signing:\n  require_signature: [production]\n${NO_APPROVALS}`) });
     const cli = t.cli;
 
     /** Generates and trusts a key pair, pushes `name@1.0.0` to staging and signs it with the key. */

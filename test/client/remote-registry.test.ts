@@ -5,20 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
-import { ModelVaultError } from '../../src/core/errors.ts';
 import type { RegisterVersionInput } from '../../src/registry/index.ts';
 import { sha256, startTestServer, userToken, type TestServer } from '../server/harness.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<ModelVaultError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ModelVaultError, `expected a ModelVaultError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { rejectsWithCode as rejectsWith } from '../helpers/errors.ts';
 
 describe('RemoteRegistry against a real server', () => {
   let srv: TestServer;
@@ -77,7 +66,14 @@ describe('RemoteRegistry against a real server', () => {
   });
 
   it('moves versions through stages, rolls back and keeps history', async () => {
-    for (const s of ['validation', 'staging', 'production'] as const) await reg.setStage('fraud@1.0.0', s, `to ${s}`);
+    for (const s of ['validation', 'staging'] as const) await reg.setStage('fraud@1.0.0', s, `to ${s}`);
+    // Production needs two approvals from users other than the pusher (carol), given over HTTP too.
+    for (const v of ['1.0.0', '1.1.0']) {
+      for (const actor of ['dave', 'erin']) await new RemoteRegistry({ baseUrl: srv.url, token: await userToken(srv.app, actor, ['senior_engineer']) }).approve(`fraud@${v}`, 'production', 'reviewed');
+    }
+    const approvals = await reg.listApprovals('fraud@1.0.0');
+    assert.deepEqual([approvals.count, approvals.required, approvals.satisfied, approvals.approvals.map((a) => [a.actor, a.comment, a.stale])], [2, 2, true, [['dave', 'reviewed', false], ['erin', 'reviewed', false]]]);
+    await reg.setStage('fraud@1.0.0', 'production', 'to production');
     for (const s of ['validation', 'staging'] as const) await reg.setStage('fraud@1.1.0', s);
     const promoted = await reg.setStage('fraud@1.1.0', 'production', 'better recall');
     assert.deepEqual(promoted.displaced?.version, '1.0.0');

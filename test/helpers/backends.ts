@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { openApp, type AppContext } from '../../src/app.ts';
@@ -8,7 +8,15 @@ import { tempDir } from './model-dir.ts';
 /** A fresh registry on one backend. */
 export interface Backend {
   name: 'sqlite' | 'postgres';
-  open(): Promise<AppContext & { home: string; dispose(): Promise<void> }>;
+  /** Opens a fresh registry; `config` is written to its config.yaml first. */
+  open(config?: string): Promise<AppContext & { home: string; dispose(): Promise<void> }>;
+}
+
+/** A fresh home holding `config` as its config.yaml, when given. */
+function freshHome(config: string | undefined): string {
+  const home = tempDir('mv-home-');
+  if (config !== undefined) writeFileSync(join(home, 'config.yaml'), config);
+  return home;
 }
 
 /**
@@ -19,8 +27,8 @@ export function onEachBackend(title: string, suite: (backend: Backend) => void):
   describe(`${title} [sqlite]`, () => {
     suite({
       name: 'sqlite',
-      async open() {
-        const home = tempDir('mv-home-');
+      async open(config) {
+        const home = freshHome(config);
         const app = await openApp({ home, databaseUrl: `sqlite:${join(home, 'modelvault.db')}`, blobUrl: `file://${join(home, 'blobs')}` });
         return Object.assign(app, { home, dispose: async () => { await app.close(); rmSync(home, { recursive: true, force: true }); } });
       },
@@ -36,8 +44,8 @@ export function onEachBackend(title: string, suite: (backend: Backend) => void):
     after(() => pg?.stop());
     suite({
       name: 'postgres',
-      async open() {
-        const home = tempDir('mv-home-');
+      async open(config) {
+        const home = freshHome(config);
         const url = await pg!.createDatabase();
         const app = await openApp({ home, databaseUrl: url, blobUrl: `file://${join(home, 'blobs')}` });
         return Object.assign(app, { home, dispose: async () => { await app.close(); rmSync(home, { recursive: true, force: true }); } });

@@ -4,6 +4,9 @@ import { Readable } from 'node:stream';
 import { openApp, type AppContext } from '../../src/app.ts';
 import { tempDir } from './model-dir.ts';
 
+/** config.yaml of tests that are not about approvals: a version enters production without any. */
+export const NO_APPROVALS = 'lifecycle:\n  approvals:\n    production: 0\n';
+
 /** An embedded registry on SQLite in a fresh home whose config.yaml holds `config`. */
 export async function openHomeWithConfig(config: string): Promise<AppContext & { home: string; dispose(): Promise<void> }> {
   const home = tempDir('mv-home-');

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { type ManifestEntry, type PendingTransition, type RegistryHooks, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
 function meta(name: string, version: string): Record<string, unknown> {
   return { name, version, license: 'MIT', source: { repo: 'r', commit: 'c' }, dataset_manifest: 'd', training_hash: 'h', artifacts: ['w.bin'] };
@@ -28,7 +29,7 @@ onEachBackend('registry evidence and hooks', (backend) => {
   const reg = (): RegistryService => new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [hooks] }, 'dana');
 
   beforeEach(async () => {
-    app = await backend.open();
+    app = await backend.open(NO_APPROVALS);
     seen.length = 0;
     const r = await app.blobs.put(Readable.from([Buffer.from('weights')]));
     files = [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }];
@@ -64,5 +65,48 @@ onEachBackend('registry evidence and hooks', (backend) => {
     const events = (await r.events({ model: 'gated' })).items.map((e) => e.action);
     assert.ok(events.includes('evidence.add'));
     await assert.rejects(r.addEvidence('gated@1.0.0', { kind: 'Bad Kind', body: {} }), (e: ModelVaultError) => e.code === 'invalid_input');
+  });
+
+  it('runs every gate even after one refuses, and refuses with one error listing each under its check', async () => {
+    const ran: string[] = [];
+    const signature: RegistryHooks = {
+      check: 'signature',
+      async beforeStage(t) {
+        ran.push('signature');
+        if (t.to === 'production') throw new ModelVaultError('policy_violation', `${t.name}@${t.version} needs a signature`, { hint: 'sign it' });
+      },
+    };
+    // A gate that names no check is listed by its code: gate_failed as gates.
+    const gates: RegistryHooks = {
+      async beforeStage(t) {
+        ran.push('gates');
+        if (t.to === 'production') throw new ModelVaultError('gate_failed', `${t.name}@${t.version}: accuracy 0.71 is below 0.9`, {});
+      },
+    };
+    const r = new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [gates, signature] }, 'dana');
+    await r.registerVersion({ metadata: meta('multi', '1.0.0'), files });
+    await r.setStage('multi@1.0.0', 'validation');
+    await r.setStage('multi@1.0.0', 'staging');
+    ran.length = 0;
+    const err = await r.setStage('multi@1.0.0', 'production').then(() => assert.fail('refused'), (e: unknown) => e as ModelVaultError);
+    assert.deepEqual(ran, ['gates', 'signature']);
+    assert.equal(err.code, 'gate_failed', 'the first refusal gives the code');
+    assert.equal(err.message, 'multi@1.0.0 cannot enter production: 2 checks refuse it\n  - gates: multi@1.0.0: accuracy 0.71 is below 0.9\n  - signature: multi@1.0.0 needs a signature');
+    assert.deepEqual(err.details.missing, [
+      { check: 'gates', code: 'gate_failed', message: 'multi@1.0.0: accuracy 0.71 is below 0.9' },
+      { check: 'signature', code: 'policy_violation', message: 'multi@1.0.0 needs a signature', hint: 'sign it' },
+    ]);
+    assert.equal(err.details.hint, 'signature: sign it');
+
+    // One refusal alone keeps its own code, message and details.
+    const one = new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [signature] }, 'dana');
+    const single = await one.setStage('multi@1.0.0', 'production').then(() => assert.fail('refused'), (e: unknown) => e as ModelVaultError);
+    assert.deepEqual([single.code, single.message, single.details.hint, (single.details.missing as { check: string }[]).map((m) => m.check)], ['policy_violation', 'multi@1.0.0 needs a signature', 'sign it', ['signature']]);
+
+    // A failure that is not a refusal (the gate broke) stops the move as it is, and --force does not skip it.
+    const broken: RegistryHooks = { check: 'gates', async beforeStage() { throw new ModelVaultError('storage_unavailable', 'the metrics store is down', {}); } };
+    const b = new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [signature, broken] }, 'dana');
+    await assert.rejects(b.setStage('multi@1.0.0', 'production', 'hotfix', { force: true }), (e: ModelVaultError) => e.code === 'storage_unavailable' && e.message === 'the metrics store is down');
+    assert.equal((await r.getVersion('multi@1.0.0')).stage, 'staging');
   });
 });

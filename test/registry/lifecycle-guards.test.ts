@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import type { Stage } from '../../src/core/names.ts';
-import { openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
+import { NO_APPROVALS, openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
 
 type App = Awaited<ReturnType<typeof openHomeWithConfig>>;
 
@@ -24,7 +24,7 @@ describe('the registry enforces the lifecycle table on setStage', () => {
   const allowed: Array<[Stage, Stage]> = [['validation', 'development'], ['staging', 'validation'], ['production', 'staging'], ['archived', 'development'], ['archived', 'staging'], ['development', 'archived']];
 
   it('refuses a transition the table does not list, changing nothing', async () => {
-    app = await openHomeWithConfig('');
+    app = await openHomeWithConfig(NO_APPROVALS);
     const reg = app.registry('alice');
     for (const [i, [from, to]] of refused.entries()) {
       const ref = `walk@1.${i}.0`;
@@ -38,7 +38,7 @@ describe('the registry enforces the lifecycle table on setStage', () => {
   });
 
   it('performs a transition the table lists', async () => {
-    app = await openHomeWithConfig('');
+    app = await openHomeWithConfig(NO_APPROVALS);
     const reg = app.registry('alice');
     for (const [i, [from, to]] of allowed.entries()) {
       const ref = `walk@2.${i}.0`;
@@ -62,7 +62,7 @@ describe('lifecycle.demote_production_to', () => {
 
   for (const demoteTo of ['staging', 'archived'] as const) {
     it(`moves the displaced production version to ${demoteTo} on promotion and on rollback`, async () => {
-      app = await openHomeWithConfig(`lifecycle:\n  demote_production_to: ${demoteTo}\n`);
+      app = await openHomeWithConfig(`lifecycle:\n  demote_production_to: ${demoteTo}\n  approvals:\n    production: 0\n`);
       assert.equal(app.config.lifecycle.demoteProductionTo, demoteTo);
       const reg = app.registry('alice');
       await promote('1.0.0');

@@ -3,9 +3,11 @@ import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AppContext } from '../../src/app.ts';
-import { ModelVaultError } from '../../src/core/errors.ts';
+import type { ModelVaultError } from '../../src/core/errors.ts';
 import type { ManifestEntry, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
+import { rejectsWithCode as rejects } from '../helpers/errors.ts';
 
 async function store(app: AppContext, files: Record<string, string>): Promise<ManifestEntry[]> {
   const out: ManifestEntry[] = [];
@@ -20,22 +22,11 @@ function meta(name: string, version: string, extra: Record<string, unknown> = {}
   return { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'], ...extra };
 }
 
-async function rejects(p: Promise<unknown>, code: string): Promise<ModelVaultError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ModelVaultError, `expected ModelVaultError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
-
 onEachBackend('registry service', (backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
   let reg: RegistryService;
   beforeEach(async () => {
-    app = await backend.open();
+    app = await backend.open(NO_APPROVALS);
     reg = app.registry('alice');
   });
   afterEach(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { SCAN_EVIDENCE_KIND } from '../../src/scan/index.ts';
-import { openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
+import { NO_APPROVALS, openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
 
 type App = Awaited<ReturnType<typeof openHomeWithConfig>>;
 const UP = ['validation', 'staging', 'production'] as const;
@@ -26,7 +26,7 @@ describe('a version without a scan report counts as unscannable', () => {
   afterEach(async () => app.dispose());
 
   it('is refused at production with the default scan.block_stage, but may enter staging', async () => {
-    app = await openHomeWithConfig('');
+    app = await openHomeWithConfig(NO_APPROVALS);
     const reg = app.registry('alice');
     await pushVersion(app, 'm', '1.0.0');
     await deleteScanReport(app, '1.0.0');
@@ -37,7 +37,7 @@ describe('a version without a scan report counts as unscannable', () => {
   });
 
   it('is refused on rollback to production', async () => {
-    app = await openHomeWithConfig('');
+    app = await openHomeWithConfig(NO_APPROVALS);
     const reg = app.registry('alice');
     for (const v of ['1.0.0', '2.0.0']) {
       await pushVersion(app, 'm', v);
@@ -49,7 +49,7 @@ describe('a version without a scan report counts as unscannable', () => {
   });
 
   it('passes where the stage does not block unscannable files', async () => {
-    app = await openHomeWithConfig('scan:\n  block_stage:\n    production: [dangerous]\n');
+    app = await openHomeWithConfig(`scan:\n  block_stage:\n    production: [dangerous]\n${NO_APPROVALS}`);
     const reg = app.registry('alice');
     await pushVersion(app, 'm', '1.0.0');
     await deleteScanReport(app, '1.0.0');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,9 +37,10 @@ export async function userToken(app: AppContext, name: string, roles: string[], 
   return (await identity.createToken(name, { name: `${name} token`, ...token })).token;
 }
 
-/** Starts a server on a free port; `close` stops it and removes its home. */
-export async function startTestServer(): Promise<TestServer> {
+/** Starts a server on a free port over a home whose config.yaml holds `config` when given; `close` stops it and removes its home. */
+export async function startTestServer(config?: string): Promise<TestServer> {
   const home = await mkdtemp(join(tmpdir(), 'modelvault-http-'));
+  if (config !== undefined) await writeFile(join(home, 'config.yaml'), config);
   const app = await openApp(resolveSettings({ home }, {}));
   const running = await startServer(app, { host: '127.0.0.1', port: 0, logger: false });
   const token = await adminToken(app);

@@ -7,6 +7,10 @@ const CONFIG_TEMPLATE = `# ModelVault registry configuration.
 lifecycle:
   # Where the previous production version goes when another is promoted: archived or staging.
   demote_production_to: archived
+  # Approvals a version needs to enter production, from distinct users other than its pusher,
+  # given after its last evidence (0: none needed).
+  approvals:
+    production: 2
 policy:
   # Extra metadata fields this registry requires on top of the built-in ones.
   required_fields: []

@@ -44,12 +44,13 @@ export function register(program: Command): void {
     });
   models
     .command('history')
-    .description('every stage transition of a model\'s versions')
+    .description('every stage transition of a model\'s versions; a forced one names the checks it skipped (see `versions history NAME --at T` for what each move relied on)')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const h = await withSession(opts, (s) => s.api.stageHistory(name));
-      emit(opts, h, () => table(['WHEN', 'VERSION', 'FROM', 'TO', 'WHO', 'REASON'], h.map((c) => [c.at, c.version, c.from, c.to, c.actor, c.reason])));
+      const reason = (c: (typeof h)[number]): string | null => (c.forced ? `${c.reason ?? '-'} [forced past: ${c.missing?.map((m) => m.check).join(', ') || 'nothing missing'}]` : c.reason);
+      emit(opts, h, () => table(['WHEN', 'VERSION', 'FROM', 'TO', 'WHO', 'REASON'], h.map((c) => [c.at, c.version, c.from, c.to, c.actor, reason(c)])));
     });
   models
     .command('tag')

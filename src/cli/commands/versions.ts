@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ModelVaultError } from '../../core/errors.ts';
 import { assertStage } from '../../core/names.ts';
 import { parseReference } from '../../core/reference.ts';
+import type { StagesAt } from '../../registry/index.ts';
 import { withSession } from '../context.ts';
 import { bytes, emit, intOption, parseKeyValues, table, type GlobalOptions } from '../output.ts';
 
@@ -9,6 +10,25 @@ function exactVersion(ref: string): { name: string; version: string } {
   const r = parseReference(ref);
   if (r.kind !== 'version') throw new ModelVaultError('usage', `${ref} must name an exact version (name@1.2.0)`, { reference: ref });
   return { name: r.name, version: r.version };
+}
+
+/** Which version held each stage at a time, with who moved it there, who approved it and the evidence it relied on. */
+function stagesAtText(r: StagesAt): string {
+  if (r.holders.length === 0) return `no version of ${r.name} held a stage at ${r.at}`;
+  const lines = [`${r.name} at ${r.at}`];
+  for (const h of r.holders) {
+    lines.push(`${h.stage.padEnd(12)} ${r.name}@${h.version}  since ${h.since} by ${h.by}${h.reason ? ` (${h.reason})` : ''}${h.forced ? '  FORCED' : ''}`);
+    if (!h.record) {
+      lines.push('  (moved before the registry recorded approvals and evidence with each move)');
+      continue;
+    }
+    const ev = h.record.evidence;
+    if (h.record.approvals.length) lines.push(`  approved by   ${h.record.approvals.map((a) => `${a.actor} at ${a.at}`).join(', ')}`);
+    lines.push(`  scan report   ${ev.scan ? `${ev.scan.digest} (${ev.scan.at})` : '-'}`);
+    lines.push(`  gate results  ${ev.gates ? `${ev.gates.digest} (${ev.gates.at})` : '-'}`);
+    for (const m of h.record.missing ?? []) lines.push(`  missing       ${m.check}: ${m.message.split('\n')[0]}`);
+  }
+  return lines.join('\n');
 }
 
 /** `modelvault versions …`: list, show, tag and describe versions. */
@@ -62,6 +82,16 @@ export function register(program: Command): void {
           ...(v.evidence.length ? v.evidence.map((e) => `  ${e.kind.padEnd(12)} ${e.digest}  ${e.keyId ? `key ${e.keyId}  ` : ''}${e.createdAt}`) : ['  -']),
         ].filter((l) => l !== '').join('\n'),
       );
+    });
+  versions
+    .command('history')
+    .description('which version held each stage of a model at a time (default now): who moved it there, who approved it, on what evidence')
+    .argument('<name>')
+    .option('--at <time>', 'an ISO time with a zone (2026-12-01T10:00Z), a date, now, or a span before now (30m, 2h, 7d)', 'now')
+    .action(async (name: string, o: { at: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<GlobalOptions>();
+      const r = await withSession(opts, (s) => s.api.stagesAt(name, o.at));
+      emit(opts, r, () => stagesAtText(r));
     });
   versions
     .command('tag')

@@ -57,6 +57,7 @@ export function enforceSigningPolicy(
 /** The registry gate enforcing the signing policy on stage transitions and rollbacks. */
 export function signingGate(policy: SigningPolicy): RegistryHooks {
   return {
+    check: 'signature',
     async beforeStage(t: PendingTransition): Promise<void> {
       if (!policy.requireSignature.includes(t.to)) return;
       const trusted = await listTrustedKeys(t.db);

@@ -2,11 +2,11 @@ import type { AppContext } from '../../app.ts';
 import { actorOf } from '../actor.ts';
 import { JSON_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
 import * as registrySchemas from '../../registry/schemas.ts';
-import { AliasBody, AliasParams, NameParams, RollbackBody, SelectorParams, StageBody, StageHistory } from '../schemas/registry.ts';
+import { AliasBody, AliasParams, ApprovalBody, ApprovalQuery, NameParams, RollbackBody, SelectorParams, StageBody, StageHistory, StagesAtQuery } from '../schemas/registry.ts';
 
-const { StageResult } = registrySchemas;
+const { ApprovalStatus, StageResult, StagesAt } = registrySchemas;
 
-/** Stage transitions, rollback, stage history and aliases. */
+/** Stage transitions, approvals, rollback, stage history and aliases. */
 export function lifecycleRoutes(app: AppContext): RouteSpec[] {
   return [
     route({
@@ -21,8 +21,9 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       responses: { 200: { description: 'the transition made', schema: StageResult } },
       handler: async (req) => {
         const { name, selector } = req.params;
-        const { stage, reason } = req.body;
-        return app.registry(actorOf(req)).setStage(`${name}@${selector}`, stage, reason);
+        const { stage, reason, force } = req.body;
+        // permission: admin when force
+        return app.registry(actorOf(req)).setStage(`${name}@${selector}`, stage, reason, { force: force === true });
       },
     }),
     route({
@@ -36,8 +37,9 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       bodyLimit: JSON_BODY_LIMIT,
       responses: { 200: { description: 'the transition made', schema: StageResult } },
       handler: async (req) => {
-        const { stage, reason } = req.body;
-        return app.registry(actorOf(req)).rollback(req.params.name, stage, reason);
+        const { stage, reason, force } = req.body;
+        // permission: admin when force
+        return app.registry(actorOf(req)).rollback(req.params.name, stage, reason, { force: force === true });
       },
     }),
     route({
@@ -49,6 +51,51 @@ export function lifecycleRoutes(app: AppContext): RouteSpec[] {
       params: NameParams,
       responses: { 200: { description: 'the stage history', schema: StageHistory } },
       handler: async (req) => ({ items: await app.registry(actorOf(req)).stageHistory(req.params.name) }),
+    }),
+    // permission: read
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/stage-holders',
+      operationId: 'stagesAt',
+      summary: 'Which version held each stage at a time, who moved it there, who approved it and on what evidence',
+      tag: 'lifecycle',
+      params: NameParams,
+      querystring: StagesAtQuery,
+      responses: { 200: { description: 'the holders of each stage at that time', schema: StagesAt } },
+      handler: async (req) => app.registry(actorOf(req)).stagesAt(req.params.name, req.query.at),
+    }),
+    // permission: approve
+    route({
+      method: 'POST',
+      url: '/api/v1/models/:name/versions/:selector/approvals',
+      operationId: 'approveVersion',
+      summary: 'Approve a version for a stage (production) as the acting user, who must not be its pusher',
+      tag: 'lifecycle',
+      params: SelectorParams,
+      body: ApprovalBody,
+      bodyLimit: JSON_BODY_LIMIT,
+      responses: { 201: { description: "recorded; the version's approvals for that stage", schema: ApprovalStatus } },
+      handler: async (req, reply) => {
+        const { name, selector } = req.params;
+        const status = await app.registry(actorOf(req)).approve(`${name}@${selector}`, req.body.stage, req.body.comment);
+        reply.code(201);
+        return status;
+      },
+    }),
+    // permission: read
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/versions/:selector/approvals',
+      operationId: 'listApprovals',
+      summary: 'The approvals of a version for a stage (production by default), current and stale',
+      tag: 'lifecycle',
+      params: SelectorParams,
+      querystring: ApprovalQuery,
+      responses: { 200: { description: "the version's approvals for that stage", schema: ApprovalStatus } },
+      handler: async (req) => {
+        const { name, selector } = req.params;
+        return app.registry(actorOf(req)).listApprovals(`${name}@${selector}`, req.query.stage);
+      },
     }),
     route({
       method: 'PUT',

@@ -21,8 +21,12 @@ export { EvidenceSummary };
 export const DescriptionBody = Closed({ description: Str(10_000) });
 export const TagsBody = Closed({ tags: Dictionary(Str(256), { minProperties: 1, maxProperties: 100, propertyNames: Matching(TAG_KEY_PATTERN, 64) }) });
 export const TagKeysBody = Closed({ keys: Type.Array(Str(64), { minItems: 1, maxItems: 100 }) });
-export const StageBody = Closed({ stage: StageName, reason: Type.Optional(Str(1000)) });
-export const RollbackBody = Closed({ stage: Type.Optional(StageName), reason: Type.Optional(Str(1000)) });
+/** `force` moves past the checks that refuse the transition (an admin's override, recorded with its reason, which it requires). */
+export const StageBody = Closed({ stage: StageName, reason: Type.Optional(Str(1000)), force: Type.Optional(Type.Boolean()) });
+export const RollbackBody = Closed({ stage: Type.Optional(StageName), reason: Type.Optional(Str(1000)), force: Type.Optional(Type.Boolean()) });
+export const ApprovalBody = Closed({ stage: StageName, comment: Type.Optional(Str(2000)) });
+export const ApprovalQuery = Closed({ stage: Type.Optional(StageName) });
+export const StagesAtQuery = Closed({ at: Str(64, { description: 'an ISO 8601 date or time with a zone, `now`, or a span before now such as 2h or 7d' }) });
 export const AliasBody = Closed({ version: VersionText });
 
 export const EvidenceQuery = Closed({ kind: Type.Optional(Str(64)) });

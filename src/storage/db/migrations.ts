@@ -323,6 +323,26 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await db.schema.createIndex('api_tokens_user').on('api_tokens').columns(['user_name']).execute();
       },
     },
+    '0008_approvals': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        // One row per approval; a user approves a version once per state of its evidence (new evidence makes it stale).
+        await db.schema
+          .createTable('approvals')
+          .addColumn('id', pk, idColumn)
+          .addColumn('version_id', pk, (c) => c.notNull().references('versions.id'))
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('comment', 'text')
+          .addColumn('evidence_id', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('approvals_once', ['version_id', 'stage', 'actor', 'evidence_id'])
+          .execute();
+        // What each move relied on and whether an admin forced it, kept with the move itself.
+        await db.schema.alterTable('stage_history').addColumn('forced', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('stage_history').addColumn('checks_json', 'text').execute();
+      },
+    },
   };
 }
 

@@ -72,6 +72,22 @@ export interface StageHistoryTable {
   actor: string;
   reason: string | null;
   created_at: string;
+  /** 1 when an admin forced the move past the checks that refused it. */
+  forced: Generated<number>;
+  /** What the move relied on, as JSON: the approvals that counted, the evidence digests, and what was missing when forced. */
+  checks_json: string | null;
+}
+
+/** Approvals of a version for a stage by users other than its pusher. */
+export interface ApprovalsTable {
+  id: Generated<number>;
+  version_id: number;
+  stage: string;
+  actor: string;
+  comment: string | null;
+  /** The version's newest evidence id when the approval was given (0 for none): later evidence makes it stale. */
+  evidence_id: number;
+  created_at: string;
 }
 
 /** Typed lineage links from a version. */
@@ -225,6 +241,7 @@ export interface Database {
   tags: TagsTable;
   aliases: AliasesTable;
   stage_history: StageHistoryTable;
+  approvals: ApprovalsTable;
   lineage: LineageTable;
   events: EventsTable;
   log_nodes: LogNodesTable;

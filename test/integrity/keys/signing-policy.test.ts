@@ -3,7 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { ModelVaultError } from '../../../src/core/errors.ts';
 import { signManifest, trustKey } from '../../../src/integrity/keys/index.ts';
 import { generateKeyPair, type GeneratedKeyPair } from '../../../src/integrity/signing/index.ts';
-import { openHomeWithConfig, pushVersion } from '../../helpers/registry-home.ts';
+import { NO_APPROVALS, openHomeWithConfig, pushVersion } from '../../helpers/registry-home.ts';
 
 type App = Awaited<ReturnType<typeof openHomeWithConfig>>;
 
@@ -23,7 +23,7 @@ describe('signing.trusted_keys narrows the keys a production version may be sign
   const other = generateKeyPair('ecdsa-p256');
 
   async function stagedVersion(config: string): Promise<ReturnType<App['registry']>> {
-    app = await openHomeWithConfig(config);
+    app = await openHomeWithConfig(config + NO_APPROVALS);
     for (const k of [release, other]) assert.equal((await trustKey(app.metadata.db, { pem: k.publicKeyPem }, 'admin')).created, true);
     await pushVersion(app, 'm', '1.0.0');
     const reg = app.registry('alice');
