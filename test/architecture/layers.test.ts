@@ -10,6 +10,7 @@ const LAYERS: Record<string, number> = {
   core: 0,
   storage: 1,
   'package-root.ts': 1,
+  webhooks: 1,
   audit: 2,
   formats: 3,
   policy: 3,
