@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import { ModelVaultError } from '../core/errors.ts';
+import { readHomeYaml } from '../storage/home-yaml.ts';
 import { parseWebhookTarget, type WebhookTarget } from '../webhooks/index.ts';
 import { DEFAULT_THRESHOLDS } from './drift.ts';
 import { DRIFT_METHODS, parseMethodSpec, uniformSpec, type ConcreteMethod, type MethodSpec } from './method-spec.ts';
@@ -87,18 +86,7 @@ export function parseMonitoringConfig(raw: unknown, file: string, env: NodeJS.Pr
 /** Reads the `monitoring:` block of `<home>/config.yaml` (defaults when the file or block is absent). */
 export function loadMonitoringConfig(home: string, env: NodeJS.ProcessEnv = process.env): MonitoringConfig {
   const file = join(home, 'config.yaml');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultMonitoringConfig();
-    throw new ModelVaultError('storage_unavailable', `cannot read ${file}: ${(err as Error).message}`, { path: file });
-  }
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text, { maxAliasCount: 0 });
-  } catch (err) {
-    throw new ModelVaultError('invalid_input', `${file}: ${(err as Error).message.split('\n')[0]}`, { path: file });
-  }
+  const doc = readHomeYaml(file);
+  if (doc === undefined) return defaultMonitoringConfig();
   return parseMonitoringConfig((doc as Record<string, unknown> | null)?.monitoring, file, env);
 }

@@ -128,3 +128,23 @@ export async function deliverWebhook(target: WebhookTarget, payload: unknown, op
   }
   return out;
 }
+
+/**
+ * Why the policy refuses `url`, checking a literal address or every address its host name resolves to now;
+ * undefined when it may be reached, or when the name does not resolve (each delivery checks again).
+ */
+export async function addressCheck(url: string, policy: AddressPolicy): Promise<string | undefined> {
+  const parsed = new URL(url);
+  const literal = literalAddress(parsed);
+  if (literal !== undefined) return addressRefusal(literal, policy, literal);
+  const addresses = await dnsLookupAll(parsed.hostname).catch(() => []);
+  for (const a of addresses) {
+    const why = addressRefusal(a.address, policy, parsed.hostname);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+function dnsLookupAll(hostname: string): Promise<LookupAddress[]> {
+  return new Promise((resolve, reject) => dnsLookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+}

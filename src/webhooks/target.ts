@@ -44,7 +44,8 @@ export function webhookUrl(raw: unknown, fail: SettingError): string {
 export function webhookSecret(secret: unknown, secretEnv: unknown, env: NodeJS.ProcessEnv, fail: SettingError): string {
   const value = secretEnv !== undefined ? env[String(secretEnv)] : secret;
   if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-    fail('secret', secretEnv !== undefined ? `: variable ${String(secretEnv)} must hold at least ${MIN_SECRET_LENGTH} characters` : `must be a string of at least ${MIN_SECRET_LENGTH} characters (or set secret_env)`);
+    if (secretEnv !== undefined) fail('secret_env', `names the variable ${String(secretEnv)}, which must hold at least ${MIN_SECRET_LENGTH} characters`);
+    fail('secret', `must be a string of at least ${MIN_SECRET_LENGTH} characters (or set secret_env)`);
   }
   return value as string;
 }

@@ -18,6 +18,7 @@ const LAYERS: Record<string, number> = {
   scan: 5,
   integrity: 5,
   monitor: 5,
+  subscriptions: 5,
   'app.ts': 6,
   server: 7,
   client: 7,

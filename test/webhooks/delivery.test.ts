@@ -52,7 +52,7 @@ describe('webhook addresses', () => {
     assert.deepEqual(t, { url: 'https://hooks.example.com/x', secret: SECRET, timeoutMs: 2000, attempts: 2, backoffMs: 250, deadlineMs: 10_000 });
     assert.throws(() => parseWebhookTarget({ url: 'file:///etc/passwd', secret: SECRET }, fail), /: url must be an http or https URL/);
     assert.throws(() => parseWebhookTarget({ url: 'http://u:p@h/x', secret: SECRET }, fail), /: url must not carry credentials/);
-    assert.throws(() => parseWebhookTarget({ url: 'http://h/x', secret_env: 'MISSING' }, fail, {}), /: secret : variable MISSING must hold at least 16/);
+    assert.throws(() => parseWebhookTarget({ url: 'http://h/x', secret_env: 'MISSING' }, fail, {}), /: secret_env names the variable MISSING, which must hold at least 16 characters/);
     assert.throws(() => parseWebhookTarget({ url: 'http://h/x', secret: SECRET, attempts: 11 }, fail), /: attempts must be an integer from 1 to 10/);
   });
 });
