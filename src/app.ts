@@ -112,6 +112,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
       const { loadWebhooksConfig, outboxSubscriptions, WebhookOutbox, WebhookService } = await import('./subscriptions/index.ts');
       const config = loadWebhooksConfig(settings.home);
       const outbox = new WebhookOutbox({ db: metadata.db, addresses: config.allowAddresses, subscriptions: outboxSubscriptions(metadata.db, config) });
+      await outbox.track();
       return { service: WebhookService, ctx: { db: metadata.db, config, outbox } };
     })());
   return {

@@ -53,6 +53,15 @@ export class WebhookOutbox {
 
   constructor(private readonly opts: OutboxOptions) {}
 
+  /**
+   * Gives every subscription that has none a cursor at the newest event, so one just added to webhooks.yaml
+   * receives what happens from the moment the registry read the file (its first `webhooks` command, or the
+   * server's start), not only from the first pass.
+   */
+  async track(): Promise<void> {
+    for (const s of await this.opts.subscriptions()) await ensureCursor(this.opts.db, s.key);
+  }
+
   /** Runs one pass, after any pass in progress in this process. */
   runOnce(): Promise<DeliveryPass> {
     const pass = this.tail.then(() => this.pass());

@@ -14,7 +14,13 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${o.port} is not a port number`);
       const [{ openApp, resolveSettings }, { startServer }] = await Promise.all([import('../../app.ts'), import('../../server/index.ts')]);
       const app = await openApp(resolveSettings({ home: opts.home }));
+      // A broken webhooks.yaml stops the server here, at its start.
+      await app.webhooks('modelvault').catch(async (err: unknown) => {
+        await app.close();
+        throw err;
+      });
       const server = await startServer(app, { host: o.host, port });
+      await app.startWebhookDelivery((err) => server.server.log.error({ err }, 'webhook delivery pass failed'));
       io.stderr(`modelvault listening on ${server.url} (home ${app.settings.home})\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
