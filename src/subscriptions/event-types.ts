@@ -44,16 +44,16 @@ export function payloadOf(e: RegistryEvent): WebhookPayload | undefined {
   if (model === null || !NAME_PATTERN.test(model)) return undefined;
   const selector = at > 0 ? e.subject.slice(at + 1) : '';
   const p = e.payload;
-  const base = { event, eventId: e.id, model, actor: e.actor, time: e.time };
+  const body = (version: string | null, stage: string | null, data: Record<string, unknown>): WebhookPayload => ({ event, eventId: e.id, model, version, stage, actor: e.actor, time: e.time, data });
   switch (e.action) {
     case 'version.push':
-      return { ...base, version: selector, stage: 'development', data: { manifestDigest: p.manifest_digest } };
+      return body(selector, 'development', { manifestDigest: p.manifest_digest });
     case 'version.stage':
-      return { ...base, version: selector, stage: str(p.to), data: { from: p.from, to: p.to, reason: p.reason ?? null } };
+      return body(selector, str(p.to), { from: p.from, to: p.to, reason: p.reason ?? null });
     case 'alias.set':
     case 'alias.rm':
-      return { ...base, version: str(p.version), stage: null, data: { alias: p.alias, previous: p.previous ?? null, removed: e.action === 'alias.rm' } };
+      return body(str(p.version), null, { alias: p.alias, previous: p.previous ?? null, removed: e.action === 'alias.rm' });
     default:
-      return { ...base, version: str(p.version) ?? (VERSION_TEXT_PATTERN.test(selector) ? selector : null), stage: str(p.stage) ?? str(p.to), data: p };
+      return body(str(p.version) ?? (VERSION_TEXT_PATTERN.test(selector) ? selector : null), str(p.stage) ?? str(p.to), p);
   }
 }
