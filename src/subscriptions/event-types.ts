@@ -4,15 +4,17 @@ import type { RegistryEvent } from '../registry/index.ts';
 import type { WebhookEventName } from './types.ts';
 
 /**
- * The registry event actions each webhook event type is made of. `approval.given` and `gate.failed` are
- * logged under their own names by the approvals and gates capabilities; `version.rollback` is not listed,
- * since a rollback logs a `version.stage` event for each version it moves.
+ * The registry event actions each webhook event type is made of. Approvals are logged as `version.approve`;
+ * an action named like an event type (`approval.given`, `gate.failed`) is that event type, so a capability
+ * can log one under its webhook name. `version.rollback` is not listed, since a rollback logs a
+ * `version.stage` event for each version it moves.
  */
 export const EVENT_OF_ACTION: Readonly<Record<string, WebhookEventName>> = {
   'version.push': 'version.created',
   'version.stage': 'stage.changed',
   'alias.set': 'alias.changed',
   'alias.rm': 'alias.changed',
+  'version.approve': 'approval.given',
   'approval.given': 'approval.given',
   'gate.failed': 'gate.failed',
 };

@@ -50,11 +50,14 @@ describe('webhook events', () => {
   });
 
   it('maps the registry actions to event types and leaves the others out', () => {
-    assert.deepEqual(EVENT_OF_ACTION, { 'version.push': 'version.created', 'version.stage': 'stage.changed', 'alias.set': 'alias.changed', 'alias.rm': 'alias.changed', 'approval.given': 'approval.given', 'gate.failed': 'gate.failed' });
+    assert.deepEqual(EVENT_OF_ACTION, { 'version.push': 'version.created', 'version.stage': 'stage.changed', 'alias.set': 'alias.changed', 'alias.rm': 'alias.changed', 'version.approve': 'approval.given', 'approval.given': 'approval.given', 'gate.failed': 'gate.failed' });
     const base = { id: 7, time: '2026-01-01T00:00:00.000Z', actor: 'carol' };
     for (const action of ['version.rollback', 'tag.set', 'evidence.add', 'alert.fire', 'webhook.add', 'key.trust']) {
       assert.equal(payloadOf({ ...base, action, subject: 'fraud@1.0.0', payload: {} }), undefined, action);
     }
+    assert.deepEqual(payloadOf({ ...base, action: 'version.approve', subject: 'fraud@1.2.0', payload: { stage: 'production', approval_id: 3, comment: 'ok' } }), {
+      event: 'approval.given', eventId: 7, model: 'fraud', version: '1.2.0', stage: 'production', actor: 'carol', time: base.time, data: { stage: 'production', approval_id: 3, comment: 'ok' },
+    });
     assert.deepEqual(payloadOf({ ...base, action: 'alias.rm', subject: 'fraud@champion', payload: { alias: 'champion' } }), {
       event: 'alias.changed', eventId: 7, model: 'fraud', version: null, stage: null, actor: 'carol', time: base.time, data: { alias: 'champion', previous: null, removed: true },
     });
