@@ -8,6 +8,7 @@ import type { IntegrityService } from './integrity/index.ts';
 import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, type RegistryHooks, RegistryService, type VersionSnapshot } from './registry/index.ts';
 import type { MonitorContext, MonitorService } from './monitor/index.ts';
 import type { ScanService } from './scan/index.ts';
+import type { WebhookContext, WebhookService } from './subscriptions/index.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { openMetadataDb } from './storage/db/open.ts';
 import type { MetadataDb } from './storage/db/schema.ts';
@@ -40,6 +41,10 @@ export interface AppContext {
   identity(actor: string): IdentityService;
   /** Monitoring acting as `actor`; every actor's monitor shares one configuration and one set of listeners (live metrics). */
   monitor(actor: string): Promise<MonitorService>;
+  /** Registry webhooks (subscriptions and their deliveries) acting as `actor`; webhooks.yaml is read on first use. */
+  webhooks(actor: string): Promise<WebhookService>;
+  /** Delivers registry events to webhooks in the background, every `poll_ms` of webhooks.yaml, until close (the server runs it). */
+  startWebhookDelivery(onError: (err: unknown) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,6 +110,16 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   // Started on first use, so a broken alerts.yaml stops monitoring only, not the registry.
   let monitor: MonitorService | undefined;
   const identity = new IdentityService(metadata.db, config.auth, 'system');
+  // Read once, on first use: a broken webhooks.yaml stops webhooks only (and the server at its start).
+  let webhooks: Promise<{ service: typeof WebhookService; ctx: WebhookContext }> | undefined;
+  const loadWebhooks = (): NonNullable<typeof webhooks> =>
+    (webhooks ??= (async () => {
+      const { loadWebhooksConfig, outboxSubscriptions, WebhookOutbox, WebhookService } = await import('./subscriptions/index.ts');
+      const config = loadWebhooksConfig(settings.home);
+      const outbox = new WebhookOutbox({ db: metadata.db, addresses: config.allowAddresses, subscriptions: outboxSubscriptions(metadata.db, config) });
+      await outbox.track();
+      return { service: WebhookService, ctx: { db: metadata.db, config, outbox } };
+    })());
   return {
     settings,
     config,
@@ -126,6 +141,18 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
       const { MonitorService } = await import('./monitor/index.ts');
       return (monitor ??= new MonitorService(monitorContext, actor)).as(actor);
     },
-    close: () => metadata.close(),
+    webhooks: async (actor) => {
+      const { service, ctx } = await loadWebhooks();
+      return new service(ctx, actor);
+    },
+    startWebhookDelivery: async (onError) => {
+      const { ctx } = await loadWebhooks();
+      ctx.outbox.start(ctx.config.pollMs, onError);
+    },
+    close: async () => {
+      const loaded = await webhooks?.catch(() => undefined);
+      await loaded?.ctx.outbox.stop();
+      await metadata.close();
+    },
   };
 }

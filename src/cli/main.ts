@@ -27,6 +27,7 @@ import * as health from './commands/health.ts';
 import * as versions from './commands/versions.ts';
 import * as users from './commands/users.ts';
 import * as tokens from './commands/tokens.ts';
+import * as webhooks from './commands/webhooks.ts';
 
 /** Builds the `modelvault` command. */
 export function buildProgram(): Command {
@@ -39,7 +40,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, users, tokens]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, users, tokens, webhooks]) c.register(program);
   return program;
 }
 

@@ -4,3 +4,4 @@ export { RemoteIdentity } from './identity.ts';
 export { RemoteIntegrity } from './integrity.ts';
 export { RemoteRegistry } from './remote-registry.ts';
 export { RemoteScan } from './scan.ts';
+export { RemoteWebhooks } from './webhooks.ts';

@@ -1,24 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import { ModelVaultError } from '../core/errors.ts';
+import { readHomeYaml } from '../storage/home-yaml.ts';
+import { parseWebhookTarget, type WebhookTarget } from '../webhooks/index.ts';
 import { DEFAULT_THRESHOLDS } from './drift.ts';
 import { DRIFT_METHODS, parseMethodSpec, uniformSpec, type ConcreteMethod, type MethodSpec } from './method-spec.ts';
 
 /** One webhook alerts are delivered to. */
-export interface WebhookConfig {
-  url: string;
-  /** HMAC-SHA256 key of the `X-ModelVault-Signature` header. */
-  secret: string;
-  /** Per attempt (default 2000 ms). */
-  timeoutMs: number;
-  /** Attempts in all, the first included (default 4). */
-  attempts: number;
-  /** First retry delay, doubled on each retry (default 250 ms). */
-  backoffMs: number;
-  /** No attempt starts after this much time (default 10000 ms). */
-  deadlineMs: number;
-}
+export type WebhookConfig = WebhookTarget;
 
 /** The `monitoring:` block of config.yaml. */
 export interface MonitoringConfig {
@@ -43,12 +31,6 @@ export function defaultMonitoringConfig(): MonitoringConfig {
 
 function bad(file: string, field: string, message: string): never {
   throw new ModelVaultError('invalid_input', `${file}: monitoring.${field} ${message}`, { path: file, field: `monitoring.${field}` });
-}
-
-function int(file: string, field: string, v: unknown, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(file, field, `must be an integer from ${min} to ${max}`);
-  return v;
 }
 
 /** The text of `method:`, given as `numeric=ks,categorical=chi2` or as a mapping of types to methods. */
@@ -95,24 +77,7 @@ export function parseMonitoringConfig(raw: unknown, file: string, env: NodeJS.Pr
       if (h === null || typeof h !== 'object') bad(file, where, 'must be a mapping with url and secret');
       const w = h as Record<string, unknown>;
       for (const k of Object.keys(w)) if (!HOOK_KEYS.has(k)) bad(file, `${where}.${k}`, 'is not a webhook setting');
-      let url: URL;
-      try {
-        url = new URL(String(w.url));
-      } catch {
-        return bad(file, `${where}.url`, 'must be an http or https URL');
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') bad(file, `${where}.url`, 'must be an http or https URL');
-      if (url.username || url.password) bad(file, `${where}.url`, 'must not carry credentials; use secret for signing');
-      const secret = w.secret_env !== undefined ? env[String(w.secret_env)] : w.secret;
-      if (typeof secret !== 'string' || secret.length < 16) bad(file, `${where}.secret`, w.secret_env !== undefined ? `: variable ${String(w.secret_env)} must hold at least 16 characters` : 'must be a string of at least 16 characters (or set secret_env)');
-      return {
-        url: url.href,
-        secret,
-        timeoutMs: int(file, `${where}.timeout_ms`, w.timeout_ms, 1, 60_000, 2000),
-        attempts: int(file, `${where}.attempts`, w.attempts, 1, 10, 4),
-        backoffMs: int(file, `${where}.backoff_ms`, w.backoff_ms, 0, 60_000, 250),
-        deadlineMs: int(file, `${where}.deadline_ms`, w.deadline_ms, 1, 300_000, 10_000),
-      };
+      return parseWebhookTarget(w, (field, message) => bad(file, `${where}.${field}`, message), env);
     });
   }
   return cfg;
@@ -121,18 +86,7 @@ export function parseMonitoringConfig(raw: unknown, file: string, env: NodeJS.Pr
 /** Reads the `monitoring:` block of `<home>/config.yaml` (defaults when the file or block is absent). */
 export function loadMonitoringConfig(home: string, env: NodeJS.ProcessEnv = process.env): MonitoringConfig {
   const file = join(home, 'config.yaml');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultMonitoringConfig();
-    throw new ModelVaultError('storage_unavailable', `cannot read ${file}: ${(err as Error).message}`, { path: file });
-  }
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text, { maxAliasCount: 0 });
-  } catch (err) {
-    throw new ModelVaultError('invalid_input', `${file}: ${(err as Error).message.split('\n')[0]}`, { path: file });
-  }
+  const doc = readHomeYaml(file);
+  if (doc === undefined) return defaultMonitoringConfig();
   return parseMonitoringConfig((doc as Record<string, unknown> | null)?.monitoring, file, env);
 }

@@ -22,6 +22,7 @@ import { operationsRoutes } from './routes/operations.ts';
 import { scanRoutes } from './routes/scan.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { versionRoutes } from './routes/versions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { validatorCompiler } from './validator.ts';
 
 export type { OpenApiDocument } from './openapi.ts';
@@ -86,6 +87,7 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
     ...blobRoutes(app),
     ...uploadRoutes(app),
     ...monitorRoutes(app),
+    ...webhookRoutes(app),
   ];
 }
 

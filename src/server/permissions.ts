@@ -48,6 +48,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   listTokens: { permission: 'authenticated' },
   createToken: { permission: 'authenticated' },
   revokeToken: { permission: 'authenticated' },
+  // Registry webhooks
+  listWebhooks: admin,
+  addWebhook: admin,
+  removeWebhook: admin,
+  deliverWebhooks: admin,
   // Models and versions
   listModels: read,
   getModel: read,

@@ -60,7 +60,8 @@ export function classifyError(err: unknown): ModelVaultError {
   if (fe && Array.isArray(fe.validation)) {
     const field = fieldOf(fe);
     const first = fe.validation[0];
-    const what = first ? `${field} ${first.message ?? 'is not valid'}` : fe.message;
+    const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+    const what = first ? `${field} ${first.message ?? 'is not valid'}${Array.isArray(allowed) ? ` (${allowed.join(', ')})` : ''}` : fe.message;
     return new ModelVaultError('invalid_input', what, { field, hint: 'see /api/v1/openapi.json for the expected shape' });
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;

@@ -72,6 +72,10 @@ const EXPECTED = [
   'post /api/v1/models/{name}/versions/{selector}/observations',
   'post /api/v1/models/{name}/versions/{selector}/drift',
   'get /api/v1/models/{name}/health',
+  'get /api/v1/webhooks',
+  'post /api/v1/webhooks',
+  'delete /api/v1/webhooks/{id}',
+  'post /api/v1/webhooks/deliveries',
 ];
 
 type Doc = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } };

@@ -14,12 +14,18 @@ export function register(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${o.port} is not a port number`);
       const [{ openApp, resolveSettings }, { startServer }] = await Promise.all([import('../../app.ts'), import('../../server/index.ts')]);
       const app = await openApp(resolveSettings({ home: opts.home }));
+      // A broken webhooks.yaml stops the server here, at its start.
+      await app.webhooks('modelvault').catch(async (err: unknown) => {
+        await app.close();
+        throw err;
+      });
       // A fresh home gets its first administrator, whose token the CLI on this machine reads from the home.
       const [{ bootstrapAdmin }, { localActor }] = await Promise.all([import('../identity.ts'), import('../actor.ts')]);
       const admin = await bootstrapAdmin(app, localActor());
       if (admin) io.stderr(`created administrator ${admin.user}; their API token is in ${admin.file} (mode 0600)\n`);
       if (!app.config.auth.enabled) io.stderr('warning: auth.enabled is false in config.yaml: anyone who can reach this server can do everything\n');
       const server = await startServer(app, { host: o.host, port });
+      await app.startWebhookDelivery((err) => server.server.log.error({ err }, 'webhook delivery pass failed'));
       io.stderr(`modelvault listening on ${server.url} (home ${app.settings.home})\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

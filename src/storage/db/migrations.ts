@@ -343,6 +343,36 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await db.schema.alterTable('stage_history').addColumn('checks_json', 'text').execute();
       },
     },
+    '0009_webhooks': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('webhook_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('events_json', 'text', (c) => c.notNull())
+          .addColumn('model_pattern', 'text')
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        // The outbox's cursors: one row per subscription (of the table or of webhooks.yaml), updated after each delivery.
+        await db.schema
+          .createTable('webhook_cursors')
+          .addColumn('subscription_id', 'text', (c) => c.primaryKey())
+          .addColumn('last_event_id', 'bigint', (c) => c.notNull())
+          .addColumn('delivered', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('failed', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('last_attempt_at', 'text')
+          .addColumn('retry_at', 'bigint')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .execute();
+      },
+    },
   };
 }
 

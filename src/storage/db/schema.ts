@@ -232,6 +232,41 @@ export interface MonitorAlertsTable {
   resolved_at: string | null;
 }
 
+/** Webhook subscriptions to registry events made through the API or CLI (those of webhooks.yaml live in the file). */
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  /** JSON list of subscribed event types. */
+  events_json: string;
+  /** Glob over model names (`fraud-*`); null for every model. */
+  model_pattern: string | null;
+  /** HMAC-SHA256 key of the signature header; never returned by the API. */
+  secret: string;
+  created_by: string;
+  created_at: string;
+}
+
+/** Where each webhook subscription stands in the event log, and who is delivering to it. */
+export interface WebhookCursorsTable {
+  /** The subscription's id; `file:<id>` for one of webhooks.yaml. */
+  subscription_id: string;
+  /** Every event up to this id is done: delivered, refused for good, or not subscribed. */
+  last_event_id: number | string;
+  delivered: number | string;
+  /** Events given up: a final 4xx answer or a refused address. */
+  failed: number | string;
+  /** Consecutive passes that ended on a retryable failure. */
+  failures: number;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  /** No new attempt before this time (ms since the epoch). */
+  retry_at: number | string | null;
+  /** The dispatcher delivering to this subscription, and until when (ms since the epoch) it holds it. */
+  lease_owner: string | null;
+  lease_until: number | string | null;
+}
+
 /** All tables. */
 export interface Database {
   models: ModelsTable;
@@ -257,6 +292,8 @@ export interface Database {
   users: UsersTable;
   user_roles: UserRolesTable;
   api_tokens: ApiTokensTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_cursors: WebhookCursorsTable;
 }
 
 /** People and services that may call the registry. */
