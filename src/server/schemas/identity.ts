@@ -4,7 +4,8 @@ import { PERMISSIONS, TOKEN_SCOPES } from '../../auth/index.ts';
 // Users, roles and API tokens as the HTTP API carries them. No response ever carries a token's secret
 // except the one that creates it.
 
-const UserName = Matching(/^[a-z0-9][a-z0-9._@-]{0,127}$/, 128, { description: 'a user name' });
+// Names are checked by the identity service, whose error says what a user name may hold.
+const UserName = Str(200, { minLength: 1, description: 'a user name: lower-case letters, digits and . _ @ -' });
 const RoleName = Matching(/^[a-z][a-z0-9_-]{0,62}$/, 63, { description: 'a role name' });
 const ModelPattern = Str(200, { description: 'a model-name pattern, `*` a wildcard' });
 const TokenId = Matching(/^tok_[0-9a-f]{12}$/, 16, { description: 'a token id' });
