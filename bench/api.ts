@@ -53,10 +53,11 @@ interface LoadResult {
   errors: number;
 }
 
-/** autocannon with 64 connections for `seconds`, run in its own process on core 1 (see startServeProcess). */
-function cannon(url: string, paths: string[], seconds: number): Promise<LoadResult> {
+/** autocannon with 64 connections for `seconds`, run in its own process on core 1 (see startServeProcess), sending `token` when given. */
+export function cannon(url: string, paths: string[], seconds: number, token?: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnNode(['--import', 'tsx', fileURLToPath(new URL('./load-child.ts', import.meta.url)), url, String(seconds), ...paths], { stdio: ['ignore', 'pipe', 'inherit'] }, 1);
+    const env = { ...process.env, ...(token ? { BENCH_AUTHORIZATION: `Bearer ${token}` } : {}) };
+    const child = spawnNode(['--import', 'tsx', fileURLToPath(new URL('./load-child.ts', import.meta.url)), url, String(seconds), ...paths], { stdio: ['ignore', 'pipe', 'inherit'], env }, 1);
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.once('error', reject);
@@ -77,6 +78,9 @@ export async function benchApi(dir: string, total: number): Promise<BenchResult[
   // Both servers run on core 0 and the load generator on core 1, so it does not preempt the server it
   // measures; without taskset or with one core they share whatever there is.
   const server = await startServeProcess(home, {}, 0);
+  // `serve` created the first administrator on this fresh home; the benchmark calls as them.
+  const token = server.token;
+  const auth = { authorization: `Bearer ${token}` };
   const port = await freePort();
   const bare = spawnNode(['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url)), String(port)], { stdio: ['ignore', 'ignore', 'inherit'] }, 0);
   const bareUrl = `http://127.0.0.1:${port}`;
@@ -85,12 +89,12 @@ export async function benchApi(dir: string, total: number): Promise<BenchResult[
   const listTimes: number[] = [];
   try {
     await waitReady(`${bareUrl}/healthz`, bare);
-    for (const p of paths.slice(0, 3)) if (!(await fetch(server.url + p)).ok) throw new Error(`GET ${p} failed`);
-    await cannon(server.url, paths, 2);
+    for (const p of paths.slice(0, 3)) if (!(await fetch(server.url + p, { headers: auth })).ok) throw new Error(`GET ${p} failed`);
+    await cannon(server.url, paths, 2, token);
     await cannon(bareUrl, ['/constant'], 2);
     // Alternate the two, so both see the same machine load; medians of the rounds are compared.
     for (let round = 0; round < 3; round++) {
-      const r = await cannon(server.url, paths, seconds);
+      const r = await cannon(server.url, paths, seconds, token);
       if (r.non2xx > 0 || r.errors > 0) throw new Error(`API benchmark saw ${r.non2xx} non-2xx answers and ${r.errors} errors`);
       ours.push(r);
       baseline.push(await cannon(bareUrl, ['/constant'], seconds));
@@ -99,7 +103,7 @@ export async function benchApi(dir: string, total: number): Promise<BenchResult[
       const m = `model-${String((i * 101) % MODELS).padStart(4, '0')}`;
       const q = i % 2 ? 'stage=staging&framework=pytorch&limit=50' : 'tag=team%3Drisk&limit=50';
       const s = performance.now();
-      const r = await fetch(`${server.url}/api/v1/models/${m}/versions?${q}`);
+      const r = await fetch(`${server.url}/api/v1/models/${m}/versions?${q}`, { headers: auth });
       await r.json();
       listTimes.push(performance.now() - s);
     }

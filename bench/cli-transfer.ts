@@ -40,7 +40,8 @@ export async function benchCliTransfer(dir: string, bytes: number, reps: number,
   for (let r = 0; r < reps; r++) {
     const home = join(dir, `home-${r}`);
     const server = mode === 'server' ? await startServeProcess(home) : undefined;
-    const target = server ? ['--server', server.url] : ['--home', home];
+    // Against the server, the CLI finds the administrator's token in the home `serve` created.
+    const target = server ? ['--server', server.url, '--home', home] : ['--home', home];
     try {
       const floor1 = await time(() => floorCopy(src, join(dir, 'floor.bin')));
       rmSync(join(dir, 'floor.bin'));

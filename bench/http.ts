@@ -10,7 +10,7 @@ export function benchHttpTransfer(dir: string, bytes: number, reps: number): Pro
     limit: 1.5,
     async open(home) {
       const server = await startServeProcess(home);
-      const opts = { baseUrl: server.url, actor: 'bench' };
+      const opts = { baseUrl: server.url, token: server.token };
       return { api: new RemoteRegistry(opts), transport: new RemoteBlobTransport(opts), close: () => server.stop() };
     },
   });

@@ -42,7 +42,7 @@ export async function benchIngest(dir: string, batches: number): Promise<BenchRe
   try {
     const post = async (body: string): Promise<number> => {
       const t = performance.now();
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${server.token}` }, body });
       if (!res.ok) throw new Error(`ingestion failed: HTTP ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
       return performance.now() - t;

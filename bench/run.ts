@@ -1,6 +1,7 @@
-// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, cli-transfer, cli-http, scan-healthz, hashing, rss, api, signing, audit, scan, drift, ingest, startup.
+// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, cli-transfer, cli-http, scan-healthz, hashing, rss, api, auth, signing, audit, scan, drift, ingest, startup.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchApi } from './api.ts';
+import { benchAuthOverhead } from './auth.ts';
 import { benchCliTransfer } from './cli-transfer.ts';
 import { benchHealthzDuringScan } from './scan-responsive.ts';
 import { benchHashing } from './hashing.ts';
@@ -28,6 +29,7 @@ const suites: Record<string, (dir: string) => Promise<BenchResult[]>> = {
   signing: async (dir) => benchSignedVerify(dir, Number(process.env.BENCH_SIGN_BYTES ?? 4 * GiB), 8, 3),
   audit: async (dir) => benchAudit(dir, Number(process.env.BENCH_AUDIT_APPEND ?? 30_000), Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)),
   api: async (dir) => benchApi(dir, Number(process.env.BENCH_VERSIONS ?? 100_000)),
+  auth: async (dir) => benchAuthOverhead(dir, Number(process.env.BENCH_VERSIONS ?? 100_000)),
   scan: async (dir) => benchScan(dir, Number(process.env.BENCH_SCAN_BYTES ?? GiB), 10_000),
   drift: async (dir) => benchDrift(dir, Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000), 20),
   ingest: async (dir) => benchIngest(dir, 5),

@@ -21,7 +21,7 @@ export async function benchHealthzDuringScan(dir: string, bytes: number): Promis
   await writeStringListPickle(pickle, bytes);
   const server = await startServeProcess(join(dir, 'home'));
   try {
-    const opts = { baseUrl: server.url, actor: 'bench' };
+    const opts = { baseUrl: server.url, token: server.token };
     const [stored] = await new RemoteBlobTransport(opts).storeFiles([pickle]);
     const latencies: number[] = [];
     let scanning = true;

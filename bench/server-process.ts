@@ -1,6 +1,8 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createServer } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A free loopback port. */
@@ -50,7 +52,7 @@ export function spawnNode(args: string[], options: SpawnOptions, cpu?: number): 
 }
 
 /** Starts `modelvault serve` on a home in its own process (its own core), as in production. */
-export async function startServeProcess(home: string, env: Record<string, string> = {}, cpu?: number): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startServeProcess(home: string, env: Record<string, string> = {}, cpu?: number): Promise<{ url: string; token: string; stop(): Promise<void> }> {
   const port = await freePort();
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
   const child = spawnNode(
@@ -60,8 +62,12 @@ export async function startServeProcess(home: string, env: Record<string, string
   );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/healthz`, child);
+  // `serve` creates the first administrator of a fresh home and keeps their token in the home.
+  const tokenFile = join(home, 'admin.token');
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : '';
   return {
     url,
+    token,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
