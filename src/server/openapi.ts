@@ -1,3 +1,4 @@
+import { ROUTE_ACCESS } from './permissions.ts';
 import { ERROR_CODES } from '../core/errors.ts';
 import * as registry from '../registry/schemas.ts';
 import * as scan from '../scan/schemas.ts';
@@ -110,10 +111,14 @@ function operation(route: RouteSpec): Record<string, unknown> {
     };
   }
   responses.default = problemResponse;
+  const access = ROUTE_ACCESS[route.operationId];
   const op: Record<string, unknown> = {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.tag],
+    // Who may call it: the permission checked before the handler runs (for the model in the path, if any).
+    'x-permission': access?.permission ?? 'undeclared',
+    security: access?.permission === 'public' ? [] : [{ bearer: [] }],
     parameters: [...parameters('path', route.params), ...parameters('query', route.querystring), ...parameters('header', route.headers)],
     responses,
   };
@@ -137,10 +142,13 @@ export function buildOpenApi(routes: RouteSpec[], version: string): OpenApiDocum
     info: {
       title: 'ModelVault',
       version,
-      description: `Model registry API. Errors are application/problem+json with a stable \`code\`: ${Object.keys(ERROR_CODES).join(', ')}. The acting user is taken from the X-ModelVault-Actor header.`,
+      description: `Model registry API. Errors are application/problem+json with a stable \`code\`: ${Object.keys(ERROR_CODES).join(', ')}. Every route but health and this document needs \`Authorization: Bearer <token>\` (a ModelVault API token, or a JSON Web Token from an issuer in auth.oidc); each operation's \`x-permission\` names the permission it needs (401 \`unauthenticated\`, 403 \`forbidden\`). Changes are recorded under the token's user; an administrator may act for a named user with X-ModelVault-Actor, recorded as both.`,
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
-    components: { schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, s]) => [name, withRefs(s, true)])) },
+    components: {
+      schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, s]) => [name, withRefs(s, true)])),
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a ModelVault API token (mvt_…) or an OpenID Connect access token' } },
+    },
   };
 }
