@@ -3,6 +3,7 @@ import { packageVersion } from '../package-root.ts';
 // Command modules import only commander, output helpers and src/core; their actions load the rest.
 import { io, print, reportError, type CliIo, type GlobalOptions } from './output.ts';
 import * as alias from './commands/alias.ts';
+import * as diff from './commands/diff.ts';
 import * as events from './commands/events.ts';
 import * as init from './commands/init.ts';
 import * as lineage from './commands/lineage.ts';
@@ -36,7 +37,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, stage, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health]) c.register(program);
   return program;
 }
 

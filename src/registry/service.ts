@@ -1,6 +1,7 @@
 import { assertClientEvidenceKind } from '../core/evidence.ts';
 import type { Stage } from '../core/names.ts';
 import type { RegistryContext, RegistryScope } from './context.ts';
+import { diffVersions } from './diff.ts';
 import { addEvidence, listEvidence } from './evidence.ts';
 import { readEvents } from './events.ts';
 import { rollback, setStage, stageHistory } from './lifecycle.ts';
@@ -26,6 +27,7 @@ import type {
   StageResult,
   Target,
   VersionDetail,
+  VersionDiff,
   VersionFilter,
   VersionKey,
   VersionKeySelector,
@@ -136,5 +138,9 @@ export class RegistryService implements MeasuringRegistryApi {
 
   listEvidence(ref: string, kind?: string): Promise<Evidence[]> {
     return listEvidence(this.scope, ref, kind);
+  }
+
+  diffVersions(ref: string, against?: string): Promise<VersionDiff> {
+    return diffVersions(this.scope, ref, against);
   }
 }

@@ -282,6 +282,13 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await db.schema.createIndex('monitor_alerts_version').on('monitor_alerts').columns(['version_id', 'status', 'rule']).execute();
       },
     },
+    '0007_version_signature': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        // The inputs and outputs the registry read at push (canonical JSON); null before this column existed or when unknown.
+        await db.schema.alterTable('versions').addColumn('signature_json', 'text').execute();
+      },
+    },
   };
 }
 
