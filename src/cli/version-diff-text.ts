@@ -33,7 +33,8 @@ export function versionDiffText(d: VersionDiff): string {
     ...f.added.map((a) => ['added', a.path, short(a.digest)]),
     ...f.removed.map((r) => ['removed', r.path, short(r.digest)]),
   ];
-  lines.push(...(rows.length ? rows.map((r) => `  ${r[0]!.padEnd(7)}  ${r[1]}  ${r[2]}`) : ['  no change']));
+  const width = Math.max(0, ...rows.map((r) => r[1]!.length));
+  lines.push(...(rows.length ? rows.map((r) => `  ${r[0]!.padEnd(7)}  ${r[1]!.padEnd(width)}  ${r[2]}`) : ['  no change']));
   lines.push('metadata:');
   lines.push(
     ...(d.metadata.length
