@@ -5,20 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
-import { ModelVaultError } from '../../src/core/errors.ts';
 import type { RegisterVersionInput } from '../../src/registry/index.ts';
 import { sha256, startTestServer, type TestServer } from '../server/harness.ts';
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<ModelVaultError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ModelVaultError, `expected a ModelVaultError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { rejectsWith } from '../helpers/errors.ts';
 
 describe('RemoteRegistry against a real server', () => {
   let srv: TestServer;

@@ -107,6 +107,7 @@ describe('signature changes: the classification table', () => {
     { what: 'an output added', after: sig([FEATURES, AMOUNT], [LABEL, PROBS, t('logits', 'float32', ['batch', 2])]), level: 'minor', kind: 'added', message: /^output `logits` was added$/ },
     { what: 'an optional input added', after: sig([FEATURES, AMOUNT, t('mask', 'bool', ['batch'], true)], [LABEL, PROBS]), level: 'minor', kind: 'added', message: /^optional input `mask` was added$/ },
     { what: 'a required input added', after: sig([FEATURES, AMOUNT, t('mask', 'bool', ['batch'])], [LABEL, PROBS]), level: 'major', kind: 'added', message: /^required input `mask` was added$/ },
+    { what: 'an output made optional (may be missing)', after: sig([FEATURES, AMOUNT], [LABEL, { ...PROBS, optional: true }]), level: 'major', kind: 'optional' },
     { what: 'an input made optional', after: sig([FEATURES, { ...AMOUNT, optional: true }], [LABEL, PROBS]), level: 'minor', kind: 'optional' },
   ];
   for (const c of cases) {
@@ -127,6 +128,12 @@ describe('signature changes: the classification table', () => {
     const d = diffSignatures(before, sig([FEATURES, AMOUNT], [LABEL]));
     assert.equal(d.level, 'major');
     assert.match(d.changes[0]!.message, /input `amount` became required/);
+  });
+
+  it('an output that becomes required: patch', () => {
+    const before = sig([FEATURES], [LABEL, { ...PROBS, optional: true }]);
+    const d = diffSignatures(before, sig([FEATURES], [LABEL, PROBS]));
+    assert.deepEqual([d.level, d.changes[0]!.message], ['patch', 'output `probabilities` became required']);
   });
 
   it('a removed and an added tensor of different types are a removal and an addition, not a rename', () => {

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import type { AppContext } from '../../src/app.ts';
-import { ModelVaultError } from '../../src/core/errors.ts';
 import type { ManifestEntry, RegisterVersionInput, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { rejectsWith } from '../helpers/errors.ts';
 
 const onnx = (name: string): Buffer => readFileSync(new URL(`../fixtures/signature/${name}.onnx`, import.meta.url));
 
@@ -20,17 +20,6 @@ async function store(app: AppContext, files: Record<string, Buffer | string>): P
 
 function meta(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'clf', version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['model.onnx'], ...extra };
-}
-
-async function rejects(p: Promise<unknown>, code: string): Promise<ModelVaultError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ModelVaultError, `expected ModelVaultError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 const DECLARED = {
@@ -72,7 +61,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
     const v = await reg.getVersion('clf@1.0.0');
     assert.equal(v.signature?.source, 'metadata');
     assert.deepEqual(v.signature?.inputs[0], { name: 'amount', dtype: 'float64', shape: [null] });
-    const err = await rejects(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'], signature: { inputs: [{ name: 'x', dtype: 'decimal' }], outputs: [] } }), files }), 'invalid_metadata');
+    const err = await rejectsWith(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'], signature: { inputs: [{ name: 'x', dtype: 'decimal' }], outputs: [] } }), files }), 'invalid_metadata');
     assert.equal(err.details.field, 'signature.inputs[0].dtype');
     const none = await store(app, { 'model.pkl': 'no signature' });
     await reg.registerVersion({ metadata: { ...meta('0.1.0', { artifacts: ['model.pkl'] }), name: 'plain' }, files: none });
@@ -81,12 +70,12 @@ onEachBackend('version signatures and the semver rule', (backend) => {
 
   it('refuses a patch version that removes an input, naming the input and the version to push', async () => {
     await push('1.0.0', 'classifier');
-    const err = await rejects(push('1.0.1', 'classifier-no-amount'), 'policy_violation');
+    const err = await rejectsWith(push('1.0.1', 'classifier-no-amount'), 'policy_violation');
     assert.equal(err.message, 'clf@1.0.1: input `amount` was removed since 1.0.0: this breaks callers; push as 2.0.0 or later');
     assert.equal(err.details.rule, 'semver');
     assert.equal(err.details.minimumVersion, '2.0.0');
     assert.match(String(err.details.hint), /--force --reason/);
-    await rejects(reg.getVersion('clf@1.0.1'), 'not_found');
+    await rejectsWith(reg.getVersion('clf@1.0.1'), 'not_found');
     const ok = await push('2.0.0', 'classifier-no-amount');
     assert.equal(ok.created, true);
     assert.equal(ok.forced, undefined);
@@ -96,9 +85,9 @@ onEachBackend('version signatures and the semver rule', (backend) => {
 
   it('refuses a changed dtype below a major bump and an added output below a minor one', async () => {
     await push('1.0.0', 'classifier');
-    const dtype = await rejects(push('1.1.0', 'classifier-float64'), 'policy_violation');
+    const dtype = await rejectsWith(push('1.1.0', 'classifier-float64'), 'policy_violation');
     assert.match(dtype.message, /input `features` changed dtype from float32 to float64 since 1\.0\.0: this breaks callers; push as 2\.0\.0 or later$/);
-    const added = await rejects(push('1.0.1', 'classifier-more-outputs'), 'policy_violation');
+    const added = await rejectsWith(push('1.0.1', 'classifier-more-outputs'), 'policy_violation');
     assert.equal(added.message, 'clf@1.0.1: output `logits` was added since 1.0.0: this adds to what callers can use; push as 1.1.0 or later');
     assert.equal((await push('1.1.0', 'classifier-more-outputs')).created, true);
     // Same signature again: any later version will do.
@@ -115,7 +104,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
     const event = (await reg.events({ subject: 'clf@2.0.0' })).items.find((e) => e.action === 'version.push');
     assert.equal((event?.payload.semver as { previous: string }).previous, '1.2.0');
     // A back-port to the 1.x line follows 1.2.0 too and must keep its signature.
-    await rejects(push('1.2.1', 'classifier-no-amount'), 'policy_violation');
+    await rejectsWith(push('1.2.1', 'classifier-no-amount'), 'policy_violation');
     assert.equal((await push('1.2.1', 'classifier')).created, true);
   });
 
@@ -123,7 +112,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
     await push('0.3.0', 'classifier');
     // An addition needs only a patch bump below 1.0.0.
     assert.equal((await push('0.3.1', 'classifier-more-outputs')).created, true);
-    const err = await rejects(push('0.3.2', 'classifier-no-amount'), 'policy_violation');
+    const err = await rejectsWith(push('0.3.2', 'classifier-no-amount'), 'policy_violation');
     assert.match(err.message, /push as 0\.4\.0 or later \(below 1\.0\.0 a minor bump marks a breaking change\)$/);
     assert.equal((await push('0.4.0', 'classifier-no-amount')).created, true);
   });
@@ -131,15 +120,15 @@ onEachBackend('version signatures and the semver rule', (backend) => {
   it('a version that loses its signature needs a major bump', async () => {
     await push('1.0.0', 'classifier');
     const files = await store(app, { 'model.pkl': 'pickled' });
-    const err = await rejects(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'] }), files }), 'policy_violation');
+    const err = await rejectsWith(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'] }), files }), 'policy_violation');
     assert.match(err.message, /the signature is no longer known \(it came from model\.onnx; now there is neither an ONNX model file nor metadata\.signature\)/);
     assert.equal((await reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'], signature: { inputs: [{ name: 'features', dtype: 'float32', shape: ['batch', 4] }, { name: 'amount', dtype: 'float32', shape: ['batch', 1] }], outputs: [{ name: 'label', dtype: 'int64', shape: ['batch'] }, { name: 'probabilities', dtype: 'float32', shape: ['batch', null] }] } }), files })).created, true);
   });
 
   it('a forced push keeps the under-stated number and records who forced it and why', async () => {
     await push('1.0.0', 'classifier');
-    await rejects(push('1.0.1', 'classifier-no-amount', { force: true }), 'invalid_input');
-    await rejects(push('1.0.1', 'classifier-no-amount', { reason: 'no force' }), 'invalid_input');
+    await rejectsWith(push('1.0.1', 'classifier-no-amount', { force: true }), 'invalid_input');
+    await rejectsWith(push('1.0.1', 'classifier-no-amount', { reason: 'no force' }), 'invalid_input');
     const r = await push('1.0.1', 'classifier-no-amount', { force: true, reason: 'amount was never read by any caller' });
     assert.equal(r.created, true);
     assert.deepEqual(r.forced, { previous: '1.0.0', minimumVersion: '2.0.0', reason: 'amount was never read by any caller' });
@@ -192,7 +181,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
     assert.deepEqual(d.semver, { change: 'minor', required: 'minor', bump: 'minor', satisfied: true, minimumVersion: null });
     // Without `against`: the version it follows.
     assert.deepEqual((await reg.diffVersions('clf@1.1.0')).from.version, '1.0.0');
-    await rejects(reg.diffVersions('clf@1.0.0'), 'not_found');
+    await rejectsWith(reg.diffVersions('clf@1.0.0'), 'not_found');
     // The other way round is no push: no semver verdict.
     assert.equal((await reg.diffVersions('clf@1.0.0', 'clf@1.1.0')).semver, null);
   });
