@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
-import type { AppContext } from '../../src/app.ts';
-import type { ManifestEntry, RegisterVersionInput, RegistryService } from '../../src/registry/index.ts';
+import type { RegisterVersionInput, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 import { rejectsWith } from '../helpers/errors.ts';
+import { storeBlobs } from '../helpers/registry-home.ts';
 
 const onnx = (name: string): Buffer => readFileSync(new URL(`../fixtures/signature/${name}.onnx`, import.meta.url));
-
-async function store(app: AppContext, files: Record<string, Buffer | string>): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for (const [path, content] of Object.entries(files)) {
-    const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
-    out.push({ path, size: r.size, digest: r.digest, format: 'binary' });
-  }
-  return out;
-}
 
 function meta(version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'clf', version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['model.onnx'], ...extra };
@@ -39,7 +29,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
   });
 
   async function push(version: string, model: string, extra: Partial<RegisterVersionInput> & { metadata?: Record<string, unknown> } = {}) {
-    const files = await store(app, { 'model.onnx': onnx(model), 'notes.txt': `notes of ${version}` });
+    const files = await storeBlobs(app, { 'model.onnx': onnx(model), 'notes.txt': `notes of ${version}` });
     return reg.registerVersion({ metadata: meta(version, extra.metadata), files, ...(extra.force === undefined ? {} : { force: extra.force }), ...(extra.reason === undefined ? {} : { reason: extra.reason }) });
   }
 
@@ -56,14 +46,14 @@ onEachBackend('version signatures and the semver rule', (backend) => {
   });
 
   it('takes a non-ONNX model’s signature from metadata.signature, and refuses one that is not a signature', async () => {
-    const files = await store(app, { 'model.pkl': 'pickled' });
+    const files = await storeBlobs(app, { 'model.pkl': 'pickled' });
     await reg.registerVersion({ metadata: meta('1.0.0', { artifacts: ['model.pkl'], signature: DECLARED }), files });
     const v = await reg.getVersion('clf@1.0.0');
     assert.equal(v.signature?.source, 'metadata');
     assert.deepEqual(v.signature?.inputs[0], { name: 'amount', dtype: 'float64', shape: [null] });
     const err = await rejectsWith(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'], signature: { inputs: [{ name: 'x', dtype: 'decimal' }], outputs: [] } }), files }), 'invalid_metadata');
     assert.equal(err.details.field, 'signature.inputs[0].dtype');
-    const none = await store(app, { 'model.pkl': 'no signature' });
+    const none = await storeBlobs(app, { 'model.pkl': 'no signature' });
     await reg.registerVersion({ metadata: { ...meta('0.1.0', { artifacts: ['model.pkl'] }), name: 'plain' }, files: none });
     assert.equal((await reg.getVersion('plain@0.1.0')).signature, null);
   });
@@ -119,7 +109,7 @@ onEachBackend('version signatures and the semver rule', (backend) => {
 
   it('a version that loses its signature needs a major bump', async () => {
     await push('1.0.0', 'classifier');
-    const files = await store(app, { 'model.pkl': 'pickled' });
+    const files = await storeBlobs(app, { 'model.pkl': 'pickled' });
     const err = await rejectsWith(reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'] }), files }), 'policy_violation');
     assert.match(err.message, /the signature is no longer known \(it came from model\.onnx; now there is neither an ONNX model file nor metadata\.signature\)/);
     assert.equal((await reg.registerVersion({ metadata: meta('1.1.0', { artifacts: ['model.pkl'], signature: { inputs: [{ name: 'features', dtype: 'float32', shape: ['batch', 4] }, { name: 'amount', dtype: 'float32', shape: ['batch', 1] }], outputs: [{ name: 'label', dtype: 'int64', shape: ['batch'] }, { name: 'probabilities', dtype: 'float32', shape: ['batch', null] }] } }), files })).created, true);
