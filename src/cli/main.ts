@@ -4,6 +4,7 @@ import { packageVersion } from '../package-root.ts';
 import { io, print, reportError, type CliIo, type GlobalOptions } from './output.ts';
 import * as alias from './commands/alias.ts';
 import * as approve from './commands/approve.ts';
+import * as diff from './commands/diff.ts';
 import * as events from './commands/events.ts';
 import * as init from './commands/init.ts';
 import * as lineage from './commands/lineage.ts';
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, users, tokens, webhooks]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, users, tokens, webhooks]) c.register(program);
   return program;
 }
 

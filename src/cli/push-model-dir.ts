@@ -15,6 +15,9 @@ export interface PushDirOptions {
   /** Register under this name / version instead of the metadata's. */
   name?: string;
   version?: string;
+  /** Register even when the version number under-states its signature change, for `reason`. */
+  force?: boolean;
+  reason?: string;
   /** Called once the files are known; returns the per-file progress callback. */
   onFiles?: (files: LocalFile[]) => (index: number, bytes: number) => void;
 }
@@ -60,6 +63,7 @@ export async function pushModelDir(dir: string, opts: PushDirOptions): Promise<P
   const manifest = await storeModelFiles({ transport: opts.transport, files, expected, detectFormat: (f) => detectFileFormat(f.absPath), onProgress: opts.onFiles?.(files) });
   const digests = new Map(files.map((f, i) => [f.absPath, manifest[i]!.digest]));
   const checked = await loadValidModelDir(dir, opts.config, { digestOf: (real) => digests.get(real) });
-  const result = await opts.api.registerVersion({ metadata: named(checked.metadata), modelCard: checked.modelCard, files: manifest });
+  const force = opts.force ? { force: true, ...(opts.reason === undefined ? {} : { reason: opts.reason }) } : {};
+  const result = await opts.api.registerVersion({ metadata: named(checked.metadata), modelCard: checked.modelCard, files: manifest, ...force });
   return { result, files: manifest, warnings: checked.report.problems.filter((p) => p.severity === 'warning') };
 }

@@ -22,6 +22,7 @@ import type {
   StagesAt,
   Target,
   VersionDetail,
+  VersionDiff,
   VersionFilter,
   VersionSummary,
 } from '../registry/index.ts';
@@ -149,6 +150,10 @@ export class RemoteRegistry implements RegistryApi {
 
   async listEvidence(ref: string, kind?: string): Promise<Evidence[]> {
     return (await this.api.json<{ items: Evidence[] }>('GET', `${versionPath(ref)}/evidence`, { query: { kind } })).items;
+  }
+
+  async diffVersions(ref: string, against?: string): Promise<VersionDiff> {
+    return this.api.json('GET', `${versionPath(ref)}/diff`, { query: { against } });
   }
 
   async events(filter: EventFilter = {}): Promise<Page<RegistryEvent>> {

@@ -8,3 +8,4 @@ export { METADATA_SCHEMA_URL } from './metadata-schema.ts';
 export { NAMING_CONVENTION } from './naming-convention.ts';
 export type { ArtifactEntry, ModelLineage, ModelMetadata, PolicyOptions, Position, Problem, Severity, TensorSpec, ValidationReport } from './types.ts';
 export { declaredDigests } from './artifacts.ts';
+export { declaredSignature, signatureProblems } from './signature.ts';

@@ -34,7 +34,11 @@ const FIELD_HINTS: Record<string, string> = {
   'lineage.parent_model': 'use NAME@VERSION, e.g. fraud-detector@1.2.0',
   'lineage.training_dataset': 'give the dataset name, and its version and checksum when known',
   'lineage.training_dataset.checksum': DIGEST_HINT,
-  signature: 'describe tensors as { name: input, dtype: float32, shape: [-1, 30] }',
+  signature: 'list inputs and outputs, e.g. signature: { inputs: [{ name: features, dtype: float32, shape: [batch, 4] }], outputs: [{ name: probability, dtype: float32, shape: [batch, 1] }] }',
+  'signature.inputs[]': 'describe a tensor as { name: features, dtype: float32, shape: [batch, 4] } (optional: true for an input callers may leave out)',
+  'signature.outputs[]': 'describe a tensor as { name: probability, dtype: float32, shape: [batch, 1] }',
+  'signature.inputs[].shape': 'list the dimensions: a size, -1 for an unknown size, or a symbolic name such as batch',
+  'signature.outputs[].shape': 'list the dimensions: a size, -1 for an unknown size, or a symbolic name such as batch',
   tags: 'a mapping of string keys to string values',
   created_at: 'use an RFC 3339 date-time, e.g. 2024-01-01T00:00:00Z',
 };
@@ -112,6 +116,12 @@ function describeError(e: ErrorObject, value: unknown): string {
       return 'must not be empty';
     case 'maxLength':
       return `is longer than ${String(p.limit)} characters`;
+    case 'maxItems':
+      return `must list at most ${String(p.limit)} items`;
+    case 'minimum':
+      return `must be at least ${String(p.limit)}, not ${JSON.stringify(value)}`;
+    case 'additionalProperties':
+      return 'is not a field here';
     default:
       return e.message ?? `fails the ${e.keyword} rule`;
   }
@@ -129,6 +139,34 @@ function coreCheck(rule: 'name' | 'version', value: string): { message: string; 
   }
 }
 
+/** One schema violation: the field (as a path into the validated value), what is wrong, and how to fix it. */
+export interface SchemaError {
+  path: FieldPath;
+  /** Set on a missing required field: its parent, where a locator should point. */
+  parent?: FieldPath;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * Ajv's errors for `data` in words people read; `at` is where `data` sits in the metadata (for hints). `if` errors
+ * only repeat what the failing `then`/`else` branch already said and are left out.
+ */
+export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown, at: FieldPath = []): SchemaError[] {
+  const out: SchemaError[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    const base = typed(pathOf(e.instancePath), data);
+    // A missing field and an unknown one are named by the error's parameters, not its path.
+    const params = e.params as { missingProperty?: string; additionalProperty?: string };
+    const missing = e.keyword === 'required' ? String(params.missingProperty) : e.keyword === 'additionalProperties' ? String(params.additionalProperty) : undefined;
+    const path = missing === undefined ? base : [...base, missing];
+    const message = path.length === 0 && at.length === 0 && e.keyword === 'type' ? `must be a mapping of fields, not ${jsonType(data)}` : describeError(e, valueAt(data, base));
+    out.push({ path, ...(e.keyword === 'required' ? { parent: base } : {}), message, hint: hintFor([...at, ...path]) });
+  }
+  return out;
+}
+
 /** Validates parsed metadata against the JSON Schema and the core naming and versioning rules, listing every violation. */
 export function checkMetadataSchema(source: MetadataSource): Problem[] {
   const { data, file } = source;
@@ -138,16 +176,11 @@ export function checkMetadataSchema(source: MetadataSource): Problem[] {
   const validate = validator();
   const problems: Problem[] = [];
   if (!validate(data)) {
-    for (const e of validate.errors ?? []) {
-      // `if` only repeats what the failing `then`/`else` branch already said; name and version get the core rules' wording below.
-      if (e.keyword === 'if') continue;
-      if (e.keyword === 'pattern' && (e.instancePath === '/name' || e.instancePath === '/version')) continue;
-      const base = typed(pathOf(e.instancePath), data);
-      const missing = e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : undefined;
-      const path = missing === undefined ? base : [...base, missing];
-      const position = missing === undefined ? source.locate(base) : base.length > 0 ? source.locate(base, { key: true }) : source.locate([]);
-      const message = path.length === 0 && e.keyword === 'type' ? `must be a mapping of fields, not ${jsonType(data)}` : describeError(e, valueAt(data, base));
-      problems.push(makeProblem('schema', file, message, { field: formatFieldPath(path), position, hint: hintFor(path) }));
+    // Name and version get the core rules' wording below.
+    const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'pattern' && (e.instancePath === '/name' || e.instancePath === '/version')));
+    for (const e of describeSchemaErrors(errors, data)) {
+      const position = e.parent === undefined ? source.locate(e.path) : e.parent.length > 0 ? source.locate(e.parent, { key: true }) : source.locate([]);
+      problems.push(makeProblem('schema', file, e.message, { field: formatFieldPath(e.path), position, hint: e.hint }));
     }
   }
   if (typeof data === 'object' && !Array.isArray(data)) {

@@ -1,11 +1,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
+import { signatureSpecProblems, type SignatureSpec } from '../core/signature.ts';
 import { checkArtifacts, checkDatasetManifest } from './artifacts.ts';
 import { checkLicense } from './license.ts';
 import { loadMetadata, type MetadataSource } from './metadata-file.ts';
 import { checkMetadataSchema } from './metadata-schema.ts';
 import { checkModelCard, DEFAULT_REQUIRED_SECTIONS } from './model-card.ts';
-import { makeProblem } from './problem.ts';
+import { formatFieldPath, makeProblem } from './problem.ts';
 import type { ModelMetadata, PolicyOptions, Problem, ValidationReport } from './types.ts';
 
 function isEmpty(v: unknown): boolean {
@@ -23,6 +24,16 @@ function checkRequiredFields(source: MetadataSource, fields: readonly string[]):
     }
   }
   return problems;
+}
+
+// The schema checked the signature's shape; these are the rules a schema cannot say (known dtypes, unique names).
+function checkSignatureField(source: MetadataSource): Problem[] {
+  const signature = (source.data as { signature?: SignatureSpec }).signature;
+  if (signature === undefined) return [];
+  return signatureSpecProblems(signature).map((p) => {
+    const path = ['signature', ...p.path];
+    return makeProblem('signature', source.file, p.message, { field: formatFieldPath(path), position: source.locate(path), hint: p.hint });
+  });
 }
 
 function checkLicenseField(source: MetadataSource): Problem[] {
@@ -59,6 +70,7 @@ export async function validateModelDir(dir: string, options: PolicyOptions = {})
     const metadataProblems = [...checkMetadataSchema(source)];
     const schemaValid = metadataProblems.length === 0;
     const isObject = source.data !== null && typeof source.data === 'object' && !Array.isArray(source.data);
+    if (schemaValid) metadataProblems.push(...checkSignatureField(source));
     if (isObject) {
       metadataProblems.push(...checkLicenseField(source), ...checkRequiredFields(source, options.requiredFields ?? []));
       metadataProblems.push(

@@ -50,6 +50,7 @@ export type {
   VersionFilter,
   VersionKey,
   VersionKeySelector,
+  VersionDiff,
   VersionSummary,
 } from './types.ts';
 export { VersionSnapshot } from './version-snapshot.ts';

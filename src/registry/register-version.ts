@@ -3,6 +3,7 @@ import { canonicalJson } from '../core/canonical-json.ts';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { lineageFromMetadata, type LineageEdge } from '../core/lineage.ts';
+import type { ModelSignature } from '../core/signature.ts';
 import { checkManifest, manifestDigest, type ListedFile, type ManifestEntry } from '../core/manifest.ts';
 import { detectStoredFormat } from '../formats/index.ts';
 import { assertName, assertTag, type Stage } from '../core/names.ts';
@@ -17,6 +18,7 @@ import { latestEvidenceRefs } from './move-record.ts';
 import { now, resolveRow } from './queries.ts';
 import { versionSortKey } from './sort-key.ts';
 import type { MoveRecord, NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
+import { computeSignature, previousVersion, semverCheck, understatedVersion, type SemverCheck } from './version-signature.ts';
 
 /** A registration request checked and reduced to what gets stored. */
 interface PreparedVersion {
@@ -30,6 +32,15 @@ interface PreparedVersion {
   contentKey: string;
   lineage: LineageEdge[];
   tags: Record<string, string>;
+  /** Why the caller forces a version whose number under-states its signature change; undefined when not forced. */
+  forceReason?: string;
+}
+
+/** A prepared version with what the registry read from its stored files. */
+interface CheckedVersion extends PreparedVersion {
+  signature: ModelSignature | null;
+  /** The semver check against the version it follows, when there is one. */
+  semver?: SemverCheck;
 }
 
 /** A lineage edge with the version row it points at, for `derived_from`. */
@@ -66,8 +77,18 @@ function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files'> & 
     assertTag(k, value);
     tags[k] = value;
   }
+  if (input.reason !== undefined && input.force !== true) {
+    throw new ModelVaultError('invalid_input', 'a reason is recorded only with a forced push', { field: 'reason', hint: 'add force: true (push --force), or leave the reason out' });
+  }
+  const forceReason = input.force === true ? input.reason?.trim() : undefined;
+  if (input.force === true && !forceReason) {
+    throw new ModelVaultError('invalid_input', 'a forced push needs a reason', { field: 'reason', hint: 'say why with --reason TEXT (push --force --reason "…")' });
+  }
   const manifest = manifestDigest(files);
-  return { name, version, metadata, modelCard, files, manifest, contentKey: contentKey(metadata, modelCard, manifest), lineage: lineageFromMetadata(metadata), tags };
+  return {
+    name, version, metadata, modelCard, files, manifest, contentKey: contentKey(metadata, modelCard, manifest), lineage: lineageFromMetadata(metadata), tags,
+    ...(forceReason === undefined ? {} : { forceReason }),
+  };
 }
 
 /**
@@ -103,7 +124,7 @@ async function existingVersion(s: RegistryScope, p: PreparedVersion): Promise<Re
 }
 
 /** Runs every capability's registration check; each may refuse the version or return evidence to store with it. */
-async function hookEvidence(s: RegistryScope, p: PreparedVersion): Promise<NewEvidence[]> {
+async function hookEvidence(s: RegistryScope, p: CheckedVersion): Promise<NewEvidence[]> {
   const evidence: NewEvidence[] = [];
   for (const h of s.ctx.hooks ?? []) if (h.beforeRegister) evidence.push(...(await h.beforeRegister({ name: p.name, version: p.version, files: p.files, metadata: p.metadata })));
   return evidence;
@@ -140,7 +161,7 @@ async function ensureModel(s: RegistryScope, trx: Transaction<Database>, p: Prep
 }
 
 /** Inserts the version row, its files and blob records, tags, lineage and first stage; returns the version id. */
-async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, modelId: number, p: PreparedVersion, lineage: ResolvedEdge[], t: string): Promise<number> {
+async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, modelId: number, p: CheckedVersion, lineage: ResolvedEdge[], t: string): Promise<number> {
   const inserted = await trx
     .insertInto('versions')
     .values({
@@ -155,6 +176,7 @@ async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, m
       framework: text(p.metadata.framework),
       total_size: p.files.reduce((sum, f) => sum + f.size, 0),
       file_count: p.files.length,
+      signature_json: p.signature === null ? null : canonicalJson(p.signature),
       created_by: s.actor,
       created_at: t,
       updated_at: t,
@@ -178,8 +200,27 @@ async function insertVersionRows(s: RegistryScope, trx: Transaction<Database>, m
   return versionId;
 }
 
+/** True when the version's number under-states its signature change and the push was forced. */
+function forcedOver(p: CheckedVersion): boolean {
+  return p.semver !== undefined && !p.semver.judgement.satisfied && p.forceReason !== undefined;
+}
+
+/** The semver check as the push event records it. */
+function semverPayload(p: CheckedVersion): Record<string, unknown> | undefined {
+  if (!p.semver) return undefined;
+  const { judgement, previous } = p.semver;
+  return {
+    previous,
+    change: judgement.change,
+    required: judgement.required,
+    bump: judgement.bump,
+    satisfied: judgement.satisfied,
+    ...(forcedOver(p) ? { forced: true, reason: p.forceReason, minimum_version: judgement.minimumVersion } : {}),
+  };
+}
+
 /** Stores a new version, its evidence and its event in one transaction. */
-async function storeVersion(s: RegistryScope, p: PreparedVersion, newEvidence: NewEvidence[]): Promise<RegisterResult> {
+async function storeVersion(s: RegistryScope, p: CheckedVersion, newEvidence: NewEvidence[]): Promise<RegisterResult> {
   return s.db.transaction().execute(async (trx) => {
     const t = now();
     const modelId = await ensureModel(s, trx, p, t);
@@ -188,20 +229,39 @@ async function storeVersion(s: RegistryScope, p: PreparedVersion, newEvidence: N
     const evidence = await insertEvidence(trx, versionId, newEvidence, t);
     // The first move, into development, relies on the evidence stored with the push (its scan report).
     const checks: MoveRecord = { approvals: [], evidence: await latestEvidenceRefs(trx, versionId) };
-    await trx.insertInto('stage_history').values({ version_id: versionId, from_stage: null, to_stage: 'development', actor: s.actor, reason: 'pushed', created_at: t, checks_json: canonicalJson(checks) }).execute();
+    const reason = forcedOver(p) ? `pushed; semver check forced: ${p.forceReason}` : 'pushed';
+    await trx.insertInto('stage_history').values({ version_id: versionId, from_stage: null, to_stage: 'development', actor: s.actor, reason, created_at: t, checks_json: canonicalJson(checks) }).execute();
     await trx.updateTable('models').set({ updated_at: t }).where('id', '=', modelId).execute();
     const files = p.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size }));
+    const semver = semverPayload(p);
     await appendEvents(trx, [
       {
         actor: s.actor,
         action: 'version.push',
         subject: `${p.name}@${p.version}`,
         model: p.name,
-        payload: { manifest_digest: p.manifest, files, evidence: evidence.map((e) => ({ kind: e.kind, digest: e.digest })) },
+        payload: { manifest_digest: p.manifest, files, evidence: evidence.map((e) => ({ kind: e.kind, digest: e.digest })), ...(semver ? { semver } : {}) },
       },
     ], t);
-    return { name: p.name, version: p.version, manifestDigest: p.manifest, stage: 'development' as Stage, created: true };
+    const forced = forcedOver(p) ? { forced: { previous: p.semver!.previous, minimumVersion: p.semver!.judgement.minimumVersion!, reason: p.forceReason! } } : {};
+    return { name: p.name, version: p.version, manifestDigest: p.manifest, stage: 'development' as Stage, created: true, ...forced };
   });
+}
+
+/**
+ * Reads the version's signature from its stored files (or its metadata) and checks that its number states the
+ * change from the version it follows: `policy_violation` when it under-states it, unless the push is forced.
+ */
+async function checkSignature(s: RegistryScope, p: PreparedVersion): Promise<CheckedVersion> {
+  // The policy module (and its schema validator) is loaded only by a push.
+  const { declaredSignature } = await import('../policy/index.ts');
+  const signature = await computeSignature(s.ctx.blobs, p.metadata, p.files, declaredSignature(p.metadata));
+  const model = await s.db.selectFrom('models').select('id').where('name', '=', p.name).executeTakeFirst();
+  const previous = model ? await previousVersion(s.db, Number(model.id), p.version) : undefined;
+  if (!previous) return { ...p, signature };
+  const semver = semverCheck(previous, p.version, signature);
+  if (!semver.judgement.satisfied && p.forceReason === undefined) throw understatedVersion(p.name, p.version, semver);
+  return { ...p, signature, semver };
 }
 
 /** Registers a version whose blobs are stored; an identical re-push is a no-op, different content `version_exists`. */
@@ -210,9 +270,10 @@ export async function registerVersion(s: RegistryScope, input: RegisterVersionIn
   const p: PreparedVersion = { ...prepared, files: await storedFiles(s.ctx.blobs, prepared.files) };
   const before = await existingVersion(s, p);
   if (before) return before;
-  const evidence = await hookEvidence(s, p);
+  const checked = await checkSignature(s, p);
+  const evidence = await hookEvidence(s, checked);
   try {
-    return await storeVersion(s, p, evidence);
+    return await storeVersion(s, checked, evidence);
   } catch (err) {
     // A concurrent push of the same version won the race: identical content is a no-op, else version_exists.
     if (isUniqueViolation(err)) {

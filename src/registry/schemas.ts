@@ -2,6 +2,7 @@ import type { Digest } from '../core/digest.ts';
 import type { LineageEdge as CoreLineageEdge } from '../core/lineage.ts';
 import type { ManifestEntry as CoreManifestEntry } from '../core/manifest.ts';
 import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
+import { ModelSignatureSchema, SignatureChangeSchema } from '../core/signature-schema.ts';
 import { STAGES, type Stage } from '../core/names.ts';
 import {
   AnyObject,
@@ -121,6 +122,7 @@ export const VersionDetail = Closed({
   lineage: Type.Array(LineageEdge),
   history: Type.Array(StageChange),
   evidence: Type.Array(EvidenceSummary),
+  signature: Nullable(ModelSignatureSchema),
 });
 
 /** What a client sends to register a version (its blobs must already be stored). */
@@ -128,10 +130,45 @@ export const RegisterVersionInput = Closed({
   metadata: Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, required: ['name', 'version'], properties: { name: NameText, version: Str(128) } }),
   modelCard: Type.Optional(Nullable(Str(1_000_000))),
   files: Type.Array(ManifestEntryInput, { minItems: 1, maxItems: 100_000 }),
+  force: Type.Optional(Type.Boolean({ description: 'register even when the version number under-states its signature change (admins only); needs `reason`' })),
+  reason: Type.Optional(Str(1000, { minLength: 1, description: 'why a forced push is right, recorded with the version' })),
 });
 
+/** A semver check a forced push overrode: the version it follows, the least version that would have passed, and why. */
+export const ForcedPush = Closed({ previous: Text, minimumVersion: Text, reason: Text });
+
 /** Outcome of registering a version; `created` is false when the identical version already existed (a no-op). */
-export const RegisterResult = Closed({ name: Text, version: Text, manifestDigest: DigestOut, stage: StageName, created: Type.Boolean() });
+export const RegisterResult = Closed({ name: Text, version: Text, manifestDigest: DigestOut, stage: StageName, created: Type.Boolean(), forced: Type.Optional(ForcedPush) });
+
+const Bump = StringEnum(['major', 'minor', 'patch', 'none']);
+const Level = StringEnum(['major', 'minor', 'patch']);
+const FileRef = Closed({ path: Text, digest: DigestOut, size: Count, format: Text });
+const VersionRef = Closed({ name: Text, version: Text, manifestDigest: DigestOut });
+
+/** Whether the later version's number states its signature change, compared with the earlier one. */
+export const SemverJudgement = Closed({
+  change: Level,
+  required: Bump,
+  bump: StringEnum(['major', 'minor', 'patch', 'none', 'downgrade']),
+  satisfied: Type.Boolean(),
+  minimumVersion: NullableText,
+});
+
+/** What changed from one version (`from`) to another (`to`): files, metadata, metrics, signature, and the semver verdict. */
+export const VersionDiff = Closed({
+  from: VersionRef,
+  to: VersionRef,
+  files: Closed({
+    added: Type.Array(FileRef),
+    removed: Type.Array(FileRef),
+    changed: Type.Array(Closed({ path: Text, before: FileRef, after: FileRef })),
+    unchanged: Count,
+  }),
+  metadata: Type.Array(Closed({ field: Text, change: StringEnum(['added', 'removed', 'changed']), before: Type.Optional(Type.Unknown()), after: Type.Optional(Type.Unknown()) })),
+  metrics: Type.Array(Closed({ name: Text, before: Nullable(Type.Number()), after: Nullable(Type.Number()), delta: Nullable(Type.Number()) })),
+  signature: Closed({ before: Nullable(ModelSignatureSchema), after: Nullable(ModelSignatureSchema), level: Level, changes: Type.Array(SignatureChangeSchema) }),
+  semver: Nullable(Type.Unsafe<Static<typeof SemverJudgement>>(SemverJudgement)),
+});
 
 /** Outcome of a stage transition; `displaced` is the version that left the stage to make room, if any. */
 export const StageResult = Closed({ name: Text, version: Text, from: StageName, to: StageName, displaced: Type.Optional(Closed({ version: Text, to: StageName })) });

@@ -1,6 +1,7 @@
 import { assertClientEvidenceKind } from '../core/evidence.ts';
 import type { Stage } from '../core/names.ts';
 import type { RegistryContext, RegistryScope } from './context.ts';
+import { diffVersions } from './diff.ts';
 import { addEvidence, listEvidence } from './evidence.ts';
 import { readEvents } from './events.ts';
 import { approve, listApprovals } from './approvals.ts';
@@ -30,6 +31,7 @@ import type {
   StagesAt,
   Target,
   VersionDetail,
+  VersionDiff,
   VersionFilter,
   VersionKey,
   VersionKeySelector,
@@ -152,5 +154,9 @@ export class RegistryService implements MeasuringRegistryApi {
 
   listEvidence(ref: string, kind?: string): Promise<Evidence[]> {
     return listEvidence(this.scope, ref, kind);
+  }
+
+  diffVersions(ref: string, against?: string): Promise<VersionDiff> {
+    return diffVersions(this.scope, ref, against);
   }
 }

@@ -15,3 +15,13 @@ export function versionSortKey(version: string): string {
   const pre = v.prerelease.map((id) => (typeof id === 'number' ? `0${pad(id)}` : `1${id}`)).join('\u0001');
   return `${core}!${pre}`;
 }
+
+/**
+ * The lowest key of `version`'s MAJOR.MINOR.PATCH line: every version of an earlier line sorts below it, every
+ * pre-release of the line and the release itself above (a pre-release key continues the line with `!`, a release with `~`).
+ */
+export function lineFloorKey(version: string): string {
+  const v = parse(version);
+  if (!v) throw new TypeError(`not a semver version: ${version}`);
+  return `${pad(v.major)}.${pad(v.minor)}.${pad(v.patch)}!`;
+}

@@ -75,6 +75,8 @@ export type VersionFilter = Static<typeof S.VersionFilter>;
 export type RegisterVersionInput = Static<typeof S.RegisterVersionInput>;
 /** Outcome of registering a version. */
 export type RegisterResult = Static<typeof S.RegisterResult>;
+/** What changed from one version to another, and whether the later one's number states its signature change. */
+export type VersionDiff = Static<typeof S.VersionDiff>;
 /** Outcome of a stage transition. */
 export type StageResult = Static<typeof S.StageResult>;
 /** One audit event. */
@@ -137,6 +139,11 @@ export interface RegistryApi {
   addEvidence(ref: string, evidence: NewEvidence): Promise<EvidenceSummary>;
   /** The evidence a version carries, optionally of one kind, with bodies. */
   listEvidence(ref: string, kind?: string): Promise<Evidence[]>;
+  /**
+   * What changed from `against` (a reference; by default the version `ref` follows, the one push compares its
+   * signature with) to `ref`: files, metadata, metrics, signature, and whether the version number states the change.
+   */
+  diffVersions(ref: string, against?: string): Promise<VersionDiff>;
 }
 
 /** The registry as its own capabilities see it: they may also record evidence they measured (a scan report). */

@@ -9,6 +9,7 @@ import { aliasesOf, filesOf, latestVersionId, modelRow, resolveRow, summaryOf, t
 import { deepFreeze } from './read-cache.ts';
 import type { LineageEdge, Page, VersionDetail, VersionFilter, VersionKey, VersionKeySelector, VersionSummary } from './types.ts';
 import { VersionSnapshot } from './version-snapshot.ts';
+import { parseSignature } from './version-signature.ts';
 
 /** A version's aliases plus `latest` when it is the model's highest version, sorted. */
 function aliasesWithLatest(aliases: Map<number, string[]>, latestId: number | undefined, versionId: number): string[] {
@@ -54,6 +55,7 @@ async function loadVersion(s: RegistryScope, ref: string): Promise<VersionDetail
     lineage: lineage.map((l) => ({ kind: l.kind as LineageEdge['kind'], target: l.target, attrs: JSON.parse(l.attrs_json) as Record<string, unknown> })),
     history: history.map((h) => stageChangeOf(row.version, h)),
     evidence: evidence.map((e) => ({ id: Number(e.id), kind: e.kind, digest: e.digest as Digest, keyId: e.key_id, createdAt: e.created_at })),
+    signature: parseSignature(row.signature_json),
   };
 }
 

@@ -66,6 +66,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   setVersionTags: push,
   removeVersionTags: push,
   lineage: read,
+  diffVersions: read,
   listEvidence: read,
   addEvidence: push,
   // Lifecycle

@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { AppContext } from '../../src/app.ts';
 import { parseVerifierKey, type Ed25519NoteVerifier } from '../../src/audit/index.ts';
-import type { ManifestEntry } from '../../src/registry/index.ts';
-
-/** Stores file contents as blobs and returns their manifest entries. */
-export async function store(app: AppContext, files: Record<string, string>): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for (const [path, content] of Object.entries(files)) {
-    const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
-    out.push({ path, size: r.size, digest: r.digest, format: 'binary' });
-  }
-  return out;
-}
+import { storeBlobs } from '../helpers/registry-home.ts';
 
 /** Metadata with every required field. */
 export function meta(name: string, version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -23,7 +12,7 @@ export function meta(name: string, version: string, extra: Record<string, unknow
 
 /** Pushes `name@version` with one weights file. */
 export async function push(app: AppContext, name: string, version: string, actor = 'alice'): Promise<void> {
-  await app.registry(actor).registerVersion({ metadata: meta(name, version), files: await store(app, { 'w.bin': `${name}-${version}` }) });
+  await app.registry(actor).registerVersion({ metadata: meta(name, version), files: await storeBlobs(app, { 'w.bin': `${name}-${version}` }) });
 }
 
 /** The log's verifier, as published in `<home>/keys/log.pub`. */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
 import type { RegisterVersionInput } from '../../src/registry/index.ts';
 import { sha256, startTestServer, userToken, type TestServer } from '../server/harness.ts';
-import { rejectsWithCode as rejectsWith } from '../helpers/errors.ts';
+import { rejectsWith } from '../helpers/errors.ts';
 
 describe('RemoteRegistry against a real server', () => {
   let srv: TestServer;

@@ -2,6 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openApp, type AppContext } from '../../src/app.ts';
+import type { ManifestEntry } from '../../src/registry/index.ts';
 import { tempDir } from './model-dir.ts';
 
 /** config.yaml of tests that are not about approvals: a version enters production without any. */
@@ -25,4 +26,14 @@ export async function pushVersion(app: AppContext, name: string, version: string
     metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] },
     files: [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }],
   });
+}
+
+/** Stores file contents as blobs and returns their manifest entries (format `binary`: the registry detects the real one). */
+export async function storeBlobs(app: AppContext, files: Record<string, string | Buffer>): Promise<ManifestEntry[]> {
+  const out: ManifestEntry[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
+    out.push({ path, size: r.size, digest: r.digest, format: 'binary' });
+  }
+  return out;
 }

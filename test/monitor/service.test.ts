@@ -11,6 +11,7 @@ import { MonitorService, referenceFromColumns } from '../../src/monitor/service.
 import { startServer } from '../../src/server/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 import { close, sample, scipyReference } from '../helpers/scipy-reference.ts';
+import { rejectsWith } from '../helpers/errors.ts';
 
 const FEATURES = [
   { name: 'amount', dtype: 'float32' },
@@ -66,18 +67,6 @@ function startMonitor(app: AppContext): MonitorService {
   return new MonitorService({ db: app.metadata.db, blobs: app.blobs, home: app.settings.home, registry: (actor) => app.registry(actor) }, 'alice');
 }
 
-async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<ModelVaultError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof ModelVaultError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.match(err.message, pattern);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
-
 onEachBackend('monitoring service', (backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
   let monitor: MonitorService;
@@ -108,7 +97,7 @@ onEachBackend('monitoring service', (backend) => {
   it('rejects observations that do not match the signature, naming the field', async () => {
     const ok = { features: { amount: 1, merchant: 'a', fixed: 1 }, prediction: 0.5 };
     const bad = async (line: string, pattern: RegExp): Promise<void> => {
-      await rejects(monitor.observe('fraud@1.0.0', `${JSON.stringify(ok)}\n${line}`), 'invalid_input', pattern);
+      await rejectsWith(monitor.observe('fraud@1.0.0', `${JSON.stringify(ok)}\n${line}`), 'invalid_input', pattern);
     };
     await bad(JSON.stringify({ ...ok, features: { ...ok.features, extra: 1 } }), /observation 2: features\.extra: is not a feature of the model signature/);
     await bad(JSON.stringify({ ...ok, features: { amount: 1, merchant: 'a' } }), /features\.fixed: is missing/);
@@ -119,12 +108,12 @@ onEachBackend('monitoring service', (backend) => {
     await bad('{"features": {"amount": 1e999, "merchant": "a", "fixed": 1}, "prediction": 1}', /features\.amount: Infinity is not a finite number/);
     await bad(JSON.stringify({ ...ok, latency_ms: -3 }), /latency_ms/);
     await bad(JSON.stringify({ features: ok.features }), /prediction: is required/);
-    await rejects(monitor.drift('fraud@1.0.0'), 'not_found', /no reference profile/);
+    await rejectsWith(monitor.drift('fraud@1.0.0'), 'not_found', /no reference profile/);
   });
 
   it('computes drift, quality and latency on a count window; an empty time window is a clear error', async () => {
     await monitor.profileFromVersion('fraud@1.0.0');
-    await rejects(monitor.drift('fraud@1.0.0', { window: '1h' }), 'invalid_input', /window 1h holds no observations/);
+    await rejectsWith(monitor.drift('fraud@1.0.0', { window: '1h' }), 'invalid_input', /window 1h holds no observations/);
     const stored = await monitor.observe('fraud@1.0.0', observations(500, { shift: 5, merchant: (i) => (i % 2 ? 'a' : 'zz-new'), label: true }));
     assert.deepEqual(stored, { model: 'fraud', version: '1.0.0', accepted: 500, labelled: 500 });
     const r = await monitor.drift('fraud@1.0.0', { window: '400' });
@@ -194,11 +183,11 @@ onEachBackend('monitoring service', (backend) => {
 
     // A bare method every feature can take keeps its meaning; one some feature cannot take is refused by name.
     assert.ok((await monitor.drift('mixed@1.0.0', { window: '100', method: 'psi' })).features.every((f) => f.method === 'psi'));
-    const refused = await rejects(monitor.drift('mixed@1.0.0', { window: '100', method: 'ks' }), 'invalid_input', /feature "merchant": ks compares numeric features only and this feature is categorical/);
+    const refused = await rejectsWith(monitor.drift('mixed@1.0.0', { window: '100', method: 'ks' }), 'invalid_input', /feature "merchant": ks compares numeric features only and this feature is categorical/);
     assert.match(String(refused.details.hint), /numeric=ks,categorical=chi2/);
-    await rejects(monitor.drift('mixed@1.0.0', { method: 'numeric=kss' }), 'invalid_input', /entry "numeric=kss": "kss" is not a drift method \(use one of auto, ks, psi, js, wasserstein, chi2, z\)/);
-    await rejects(monitor.drift('mixed@1.0.0', { method: 'categorical=ks' }), 'invalid_input', /entry "categorical=ks": ks compares numeric features only \(for categorical features use one of auto, psi, js, chi2, z\)/);
-    await rejects(monitor.drift('mixed@1.0.0', { method: 'colour=psi' }), 'invalid_input', /"colour" is neither a feature type \(numeric, categorical, boolean\) nor a feature of the reference \(amount, merchant\)/);
+    await rejectsWith(monitor.drift('mixed@1.0.0', { method: 'numeric=kss' }), 'invalid_input', /entry "numeric=kss": "kss" is not a drift method \(use one of auto, ks, psi, js, wasserstein, chi2, z\)/);
+    await rejectsWith(monitor.drift('mixed@1.0.0', { method: 'categorical=ks' }), 'invalid_input', /entry "categorical=ks": ks compares numeric features only \(for categorical features use one of auto, psi, js, chi2, z\)/);
+    await rejectsWith(monitor.drift('mixed@1.0.0', { method: 'colour=psi' }), 'invalid_input', /"colour" is neither a feature type \(numeric, categorical, boolean\) nor a feature of the reference \(amount, merchant\)/);
     assert.equal((await monitor.health('mixed')).versions[0]?.driftScores.length, 4, 'refused requests record no window');
 
     // config.yaml's spec applies when a request gives none; a request's spec replaces it.
@@ -293,7 +282,7 @@ onEachBackend('monitoring service', (backend) => {
     assert.deepEqual(health.versions[0]?.driftScores.map((d) => d.window), ['100']);
     assert.deepEqual(health.versions[1]?.driftScores.map((d) => d.window), older.slice(2).map(String));
     assert.equal(health.versions[1]?.driftScores.every((d) => d.driftScore > 0), true);
-    await rejects(monitor.health('nope'), 'not_found', /nope/);
+    await rejectsWith(monitor.health('nope'), 'not_found', /nope/);
   });
 
   it('refuses to start with an alert condition that does not parse, giving the column', async () => {

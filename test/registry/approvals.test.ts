@@ -6,7 +6,7 @@ import { GATE_RESULTS_EVIDENCE_KIND, SCAN_EVIDENCE_KIND } from '../../src/core/e
 import type { MissingCheck, RegistryEvent, StageHolder } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 import { openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
-import { rejectsWithCode as refused } from '../helpers/errors.ts';
+import { rejectsWith as refused } from '../helpers/errors.ts';
 
 type App = Awaited<ReturnType<typeof openHomeWithConfig>>;
 

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, it } from 'node:test';
-import type { AppContext } from '../../src/app.ts';
-import type { ModelVaultError } from '../../src/core/errors.ts';
-import type { ManifestEntry, RegistryService } from '../../src/registry/index.ts';
+import { ModelVaultError } from '../../src/core/errors.ts';
+import type { RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
-import { NO_APPROVALS } from '../helpers/registry-home.ts';
-import { rejectsWithCode as rejects } from '../helpers/errors.ts';
-
-async function store(app: AppContext, files: Record<string, string>): Promise<ManifestEntry[]> {
-  const out: ManifestEntry[] = [];
-  for (const [path, content] of Object.entries(files)) {
-    const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
-    out.push({ path, size: r.size, digest: r.digest, format: 'binary' });
-  }
-  return out;
-}
+import { rejectsWith } from '../helpers/errors.ts';
+import { NO_APPROVALS, storeBlobs } from '../helpers/registry-home.ts';
 
 function meta(name: string, version: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'], ...extra };
@@ -34,15 +23,15 @@ onEachBackend('registry service', (backend) => {
   });
 
   it('registers a version once and treats identical pushes as no-ops', async () => {
-    const files = await store(app, { 'w.bin': 'weights-1' });
+    const files = await storeBlobs(app, { 'w.bin': 'weights-1' });
     const first = await reg.registerVersion({ metadata: meta('fraud', '1.0.0'), modelCard: '# card', files });
     assert.equal(first.created, true);
     assert.equal(first.stage, 'development');
     const again = await reg.registerVersion({ metadata: meta('fraud', '1.0.0'), modelCard: '# card', files });
     assert.equal(again.created, false);
     assert.equal(again.manifestDigest, first.manifestDigest);
-    const other = await store(app, { 'w.bin': 'weights-2' });
-    const err = await rejects(reg.registerVersion({ metadata: meta('fraud', '1.0.0'), modelCard: '# card', files: other }), 'version_exists');
+    const other = await storeBlobs(app, { 'w.bin': 'weights-2' });
+    const err = await rejectsWith(reg.registerVersion({ metadata: meta('fraud', '1.0.0'), modelCard: '# card', files: other }), 'version_exists');
     assert.match(err.message, /fraud@1.0.0/);
     const v = await reg.getVersion('fraud@1.0.0');
     assert.equal(v.files[0]!.digest, files[0]!.digest);
@@ -52,18 +41,18 @@ onEachBackend('registry service', (backend) => {
   });
 
   it('refuses a manifest whose blobs were never stored, or with unsafe paths', async () => {
-    await rejects(reg.registerVersion({ metadata: meta('m', '1.0.0'), files: [{ path: 'w.bin', size: 3, digest: `sha256:${'0'.repeat(64)}`, format: 'binary' }] }), 'blob_missing');
-    const files = await store(app, { '../escape.bin': 'x' });
-    await rejects(reg.registerVersion({ metadata: meta('m', '1.0.0'), files }), 'invalid_path');
-    const ok = await store(app, { 'w.bin': 'x' });
-    await rejects(reg.registerVersion({ metadata: meta('Bad Name', '1.0.0'), files: ok }), 'invalid_name');
-    await rejects(reg.registerVersion({ metadata: meta('m', 'v1'), files: ok }), 'invalid_version');
+    await rejectsWith(reg.registerVersion({ metadata: meta('m', '1.0.0'), files: [{ path: 'w.bin', size: 3, digest: `sha256:${'0'.repeat(64)}`, format: 'binary' }] }), 'blob_missing');
+    const files = await storeBlobs(app, { '../escape.bin': 'x' });
+    await rejectsWith(reg.registerVersion({ metadata: meta('m', '1.0.0'), files }), 'invalid_path');
+    const ok = await storeBlobs(app, { 'w.bin': 'x' });
+    await rejectsWith(reg.registerVersion({ metadata: meta('Bad Name', '1.0.0'), files: ok }), 'invalid_name');
+    await rejectsWith(reg.registerVersion({ metadata: meta('m', 'v1'), files: ok }), 'invalid_version');
     assert.equal((await reg.listModels()).items.length, 0, 'nothing registered after failures');
   });
 
   it('lets exactly one of two concurrent pushes of a version with different content win', async () => {
-    const a = await store(app, { 'w.bin': 'A' });
-    const b = await store(app, { 'w.bin': 'B' });
+    const a = await storeBlobs(app, { 'w.bin': 'A' });
+    const b = await storeBlobs(app, { 'w.bin': 'B' });
     const results = await Promise.allSettled([
       reg.registerVersion({ metadata: meta('race', '1.0.0'), files: a }),
       app.registry('bob').registerVersion({ metadata: meta('race', '1.0.0'), files: b }),
@@ -78,29 +67,29 @@ onEachBackend('registry service', (backend) => {
 
   it('resolves latest by semver precedence, stages and aliases', async () => {
     for (const v of ['1.0.0', '1.10.0', '1.2.0', '2.0.0-rc.1', '2.0.0-alpha']) {
-      await reg.registerVersion({ metadata: meta('sem', v), files: await store(app, { 'w.bin': v }) });
+      await reg.registerVersion({ metadata: meta('sem', v), files: await storeBlobs(app, { 'w.bin': v }) });
     }
     assert.equal((await reg.getVersion('sem@latest')).version, '2.0.0-rc.1');
     assert.equal((await reg.getVersion('sem')).version, '2.0.0-rc.1');
-    await reg.registerVersion({ metadata: meta('sem', '2.0.0'), files: await store(app, { 'w.bin': '2' }) });
+    await reg.registerVersion({ metadata: meta('sem', '2.0.0'), files: await storeBlobs(app, { 'w.bin': '2' }) });
     assert.equal((await reg.getVersion('sem@latest')).version, '2.0.0');
     assert.deepEqual((await reg.listVersions('sem')).items.map((v) => v.version), ['2.0.0', '2.0.0-rc.1', '2.0.0-alpha', '1.10.0', '1.2.0', '1.0.0']);
     await reg.setAlias('sem', 'champion', '1.10.0');
     assert.equal((await reg.getVersion('sem@champion')).version, '1.10.0');
     await reg.setAlias('sem', 'champion', '1.2.0');
     assert.equal((await reg.getVersion('sem@champion')).version, '1.2.0');
-    await rejects(reg.setAlias('sem', 'production', '1.2.0'), 'invalid_name');
-    await rejects(reg.setAlias('sem', 'latest', '1.2.0'), 'invalid_name');
-    await rejects(reg.setAlias('sem', 'champion', '9.9.9'), 'not_found');
+    await rejectsWith(reg.setAlias('sem', 'production', '1.2.0'), 'invalid_name');
+    await rejectsWith(reg.setAlias('sem', 'latest', '1.2.0'), 'invalid_name');
+    await rejectsWith(reg.setAlias('sem', 'champion', '9.9.9'), 'not_found');
     await reg.removeAlias('sem', 'champion');
-    await rejects(reg.getVersion('sem@champion'), 'not_found');
-    await rejects(reg.removeAlias('sem', 'champion'), 'not_found');
-    await rejects(reg.getVersion('nope@1.0.0'), 'not_found');
+    await rejectsWith(reg.getVersion('sem@champion'), 'not_found');
+    await rejectsWith(reg.removeAlias('sem', 'champion'), 'not_found');
+    await rejectsWith(reg.getVersion('nope@1.0.0'), 'not_found');
   });
 
   it('enforces the lifecycle, one production version, history and rollback', async () => {
-    for (const v of ['1.0.0', '1.1.0', '1.2.0']) await reg.registerVersion({ metadata: meta('life', v), files: await store(app, { 'w.bin': v }) });
-    await rejects(reg.setStage('life@1.0.0', 'production'), 'invalid_transition');
+    for (const v of ['1.0.0', '1.1.0', '1.2.0']) await reg.registerVersion({ metadata: meta('life', v), files: await storeBlobs(app, { 'w.bin': v }) });
+    await rejectsWith(reg.setStage('life@1.0.0', 'production'), 'invalid_transition');
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) {
       await reg.setStage(`life@${v}`, 'validation');
       await reg.setStage(`life@${v}`, 'staging', 'passed checks');
@@ -130,7 +119,7 @@ onEachBackend('registry service', (backend) => {
 
   it('filters and pages models and versions', async () => {
     for (const n of ['alpha-a', 'alpha-b', 'beta']) {
-      await reg.registerVersion({ metadata: meta(n, '1.0.0', { framework: n === 'beta' ? 'pytorch' : 'onnx', tags: { team: n.startsWith('alpha') ? 'risk' : 'growth' } }), files: await store(app, { 'w.bin': n }) });
+      await reg.registerVersion({ metadata: meta(n, '1.0.0', { framework: n === 'beta' ? 'pytorch' : 'onnx', tags: { team: n.startsWith('alpha') ? 'risk' : 'growth' } }), files: await storeBlobs(app, { 'w.bin': n }) });
     }
     await reg.setTags({ name: 'beta' }, { domain: 'ads' });
     assert.deepEqual((await reg.listModels({ prefix: 'alpha' })).items.map((m) => m.name), ['alpha-a', 'alpha-b']);
@@ -141,14 +130,14 @@ onEachBackend('registry service', (backend) => {
     const p2 = await reg.listModels({ limit: 2, cursor: p1.nextCursor! });
     assert.deepEqual(p2.items.map((m) => m.name), ['beta']);
     assert.equal(p2.nextCursor, null);
-    await rejects(reg.listModels({ cursor: 'garbage!' }), 'invalid_input');
-    for (let i = 1; i <= 5; i++) await reg.registerVersion({ metadata: meta('beta', `1.0.${i}`, { framework: i % 2 ? 'onnx' : 'pytorch' }), files: await store(app, { 'w.bin': `b${i}` }) });
+    await rejectsWith(reg.listModels({ cursor: 'garbage!' }), 'invalid_input');
+    for (let i = 1; i <= 5; i++) await reg.registerVersion({ metadata: meta('beta', `1.0.${i}`, { framework: i % 2 ? 'onnx' : 'pytorch' }), files: await storeBlobs(app, { 'w.bin': `b${i}` }) });
     assert.deepEqual((await reg.listVersions('beta', { framework: 'pytorch' })).items.map((v) => v.version), ['1.0.4', '1.0.2', '1.0.0']);
     assert.deepEqual((await reg.listVersions('beta', { tag: 'team=growth' })).items.map((v) => v.version), ['1.0.0']);
     const since = (await reg.listVersions('beta', { since: '2000-01-01' })).items.length;
     assert.equal(since, 6);
     assert.equal((await reg.listVersions('beta', { since: '2999-01-01' })).items.length, 0);
-    await rejects(reg.listVersions('beta', { since: 'yesterday' }), 'invalid_input');
+    await rejectsWith(reg.listVersions('beta', { since: 'yesterday' }), 'invalid_input');
     const pages: string[] = [];
     let cursor: string | undefined;
     do {
@@ -160,11 +149,11 @@ onEachBackend('registry service', (backend) => {
   });
 
   it('records lineage and refuses a parent that does not exist', async () => {
-    await reg.registerVersion({ metadata: meta('base', '1.0.0'), files: await store(app, { 'w.bin': 'base' }) });
+    await reg.registerVersion({ metadata: meta('base', '1.0.0'), files: await storeBlobs(app, { 'w.bin': 'base' }) });
     const lineage = { parent_model: 'base@latest', training_dataset: { name: 'tx', version: '2026.11', checksum: `sha256:${'1'.repeat(64)}` } };
-    await reg.registerVersion({ metadata: meta('tuned', '1.0.0', { lineage, run_id: 'run-42' }), files: await store(app, { 'w.bin': 'tuned' }) });
-    await reg.registerVersion({ metadata: meta('tuned2', '1.0.0', { lineage: { parent_model: 'tuned@1.0.0' } }), files: await store(app, { 'w.bin': 'tuned2' }) });
-    const err = await rejects(reg.registerVersion({ metadata: meta('orphan', '1.0.0', { lineage: { parent_model: 'ghost@1.0.0' } }), files: await store(app, { 'w.bin': 'o' }) }), 'invalid_metadata');
+    await reg.registerVersion({ metadata: meta('tuned', '1.0.0', { lineage, run_id: 'run-42' }), files: await storeBlobs(app, { 'w.bin': 'tuned' }) });
+    await reg.registerVersion({ metadata: meta('tuned2', '1.0.0', { lineage: { parent_model: 'tuned@1.0.0' } }), files: await storeBlobs(app, { 'w.bin': 'tuned2' }) });
+    const err = await rejectsWith(reg.registerVersion({ metadata: meta('orphan', '1.0.0', { lineage: { parent_model: 'ghost@1.0.0' } }), files: await storeBlobs(app, { 'w.bin': 'o' }) }), 'invalid_metadata');
     assert.match(err.message, /parent_model/);
     const v = await reg.getVersion('tuned@1.0.0');
     assert.deepEqual(v.lineage.map((e) => e.kind).sort(), ['derived_from', 'produced_by', 'source', 'trained_on']);
@@ -177,7 +166,7 @@ onEachBackend('registry service', (backend) => {
   });
 
   it('keeps the event log append-only', async () => {
-    await reg.registerVersion({ metadata: meta('ev', '1.0.0'), files: await store(app, { 'w.bin': 'ev' }) });
+    await reg.registerVersion({ metadata: meta('ev', '1.0.0'), files: await storeBlobs(app, { 'w.bin': 'ev' }) });
     await reg.setTags({ name: 'ev', version: '1.0.0' }, { owner: 'risk' });
     await reg.setDescription({ name: 'ev' }, 'event model');
     const events = (await reg.events()).items;

@@ -26,6 +26,7 @@ const EXPECTED = [
   'get /api/v1/models/{name}/versions',
   'post /api/v1/models/{name}/versions',
   'get /api/v1/models/{name}/versions/{selector}',
+  'get /api/v1/models/{name}/versions/{selector}/diff',
   'patch /api/v1/models/{name}/versions/{version}',
   'put /api/v1/models/{name}/versions/{version}/tags',
   'delete /api/v1/models/{name}/versions/{version}/tags',

@@ -3,6 +3,7 @@ import { ModelVaultError } from '../../core/errors.ts';
 import { assertStage } from '../../core/names.ts';
 import { parseReference } from '../../core/reference.ts';
 import type { StagesAt } from '../../registry/index.ts';
+import { formatShape, type ModelSignature, type TensorSignature } from '../../core/signature.ts';
 import { withSession } from '../context.ts';
 import { bytes, emit, intOption, parseKeyValues, table, type GlobalOptions } from '../output.ts';
 
@@ -29,6 +30,18 @@ function stagesAtText(r: StagesAt): string {
     for (const m of h.record.missing ?? []) lines.push(`  missing       ${m.check}: ${m.message.split('\n')[0]}`);
   }
   return lines.join('\n');
+}
+
+/** A signature as `versions show` lists it: one line per input and output. */
+function signatureLines(signature: ModelSignature | null): string[] {
+  if (!signature) return ['signature: - (no ONNX model file and no metadata.signature)'];
+  const rows: [string, TensorSignature][] = [...signature.inputs.map((t): [string, TensorSignature] => ['input', t]), ...signature.outputs.map((t): [string, TensorSignature] => ['output', t])];
+  const width = Math.max(0, ...rows.map(([, t]) => t.name.length));
+  const dtypeWidth = Math.max(0, ...rows.map(([, t]) => t.dtype.length));
+  return [
+    `signature (from ${signature.source === 'onnx' ? signature.file : 'metadata.signature'}):`,
+    ...rows.map(([side, t]) => `  ${side.padEnd(6)}  ${t.name.padEnd(width)}  ${t.dtype.padEnd(dtypeWidth)}  ${formatShape(t.shape)}${t.optional ? '  (optional)' : ''}`),
+  ];
 }
 
 /** `modelvault versions …`: list, show, tag and describe versions. */
@@ -58,7 +71,7 @@ export function register(program: Command): void {
     });
   versions
     .command('show')
-    .description('show a version: files, metadata, lineage, stage history')
+    .description('show a version: input/output signature, files, metadata, lineage, stage history')
     .argument('<ref>', 'name@version, name@stage, name@alias or name@latest')
     .action(async (ref: string, _o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -72,6 +85,7 @@ export function register(program: Command): void {
           `  created    ${v.createdAt} by ${v.createdBy}`,
           `  license    ${String(v.metadata.license ?? '-')}`,
           `  tags       ${Object.entries(v.tags).map(([k, x]) => `${k}=${x}`).join(', ') || '-'}`,
+          ...signatureLines(v.signature),
           'files:',
           ...v.files.map((f) => `  ${f.digest}  ${f.format.padEnd(12)} ${bytes(f.size).padStart(10)}  ${f.path}`),
           'lineage:',

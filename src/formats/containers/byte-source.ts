@@ -61,6 +61,26 @@ export function sliceSource(src: ByteSource, start: number, length: number): Byt
   };
 }
 
+/**
+ * A source that reads `src` a chunk at a time and answers small reads from the last chunk, so walking many small
+ * records (protobuf field headers) costs one read per chunk rather than one per record.
+ */
+export function bufferedSource(src: ByteSource, chunkSize = 64 * 1024): ByteSource {
+  let start = 0;
+  let chunk: Buffer = Buffer.alloc(0);
+  return {
+    size: src.size,
+    read(offset, length) {
+      if (length > chunkSize) return src.read(offset, length);
+      if (offset < start || offset + length > start + chunk.length) {
+        start = offset;
+        chunk = src.read(offset, chunkSize);
+      }
+      return chunk.subarray(offset - start, Math.min(chunk.length, offset - start + length));
+    },
+  };
+}
+
 /** An open file read with positional reads; close it with `close()`. */
 export interface FileSource extends ByteSource {
   close(): void;

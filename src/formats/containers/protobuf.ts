@@ -1,3 +1,5 @@
+import type { ByteSource } from './byte-source.ts';
+
 /** One protobuf field: varints as bigint, length-delimited fields as bytes. */
 export interface PbField {
   num: number;
@@ -7,6 +9,8 @@ export interface PbField {
   offset: number;
   /** Absolute offset of `bytes`. */
   dataOffset: number;
+  /** Byte length of a length-delimited field, also when `walkFields` left its bytes unread. */
+  length?: number;
   /** Set on the last field of a message head when the head ends inside it. */
   cut?: boolean;
 }
@@ -90,6 +94,60 @@ export function parseMessage(buf: Buffer, base = 0, maxFields = 10_000_000): PbF
 /** Splits the first bytes (`head`) of a top-level message of `size` bytes into fields; see `readFields` for the field cut off at the end. */
 export function parseMessageHead(head: Buffer, size: number): PbField[] {
   return readFields(head, Math.max(size, head.length), 0, 10_000_000);
+}
+
+/**
+ * The fields of the message at `start`..`end` of `src`, read one at a time so a large message is walked without
+ * being loaded: a length-delimited field's bytes are read only when `take(num)` says so (at most `maxTake` bytes),
+ * the others are skipped by their length and come with `length` alone.
+ */
+export function* walkFields(src: ByteSource, start: number, end: number, take: (num: number) => boolean, maxTake = 16 << 20): Generator<PbField> {
+  if (end > src.size) throw new PbError(`message at ${start} ends at ${end}, past the end of the file (${src.size} bytes)`);
+  let pos = start;
+  while (pos < end) {
+    // A key and a length (or a varint value) take at most 20 bytes.
+    const head = src.read(pos, Math.min(20, end - pos));
+    const tag = varint(head, 0);
+    if (!tag) throw new PbError(`field key at ${pos} runs past the end of its message`);
+    const [key, p1] = tag;
+    const num = Number(key >> 3n);
+    const wire = Number(key & 7n);
+    if (num === 0) throw new PbError(`field number 0 at ${pos}`);
+    const at = { num, wire, offset: pos, dataOffset: pos + p1 };
+    switch (wire) {
+      case 0: {
+        const v = varint(head, p1);
+        if (!v) throw new PbError(`varint of field ${num} at ${pos} runs past the end of its message`);
+        yield { ...at, int: v[0] };
+        pos += v[1];
+        break;
+      }
+      case 1:
+      case 5:
+        pos += p1 + (wire === 1 ? 8 : 4);
+        if (pos > end) throw new PbError(`field ${num} at ${at.offset} runs past the end of its message`);
+        yield at;
+        break;
+      case 2: {
+        const length = varint(head, p1);
+        if (!length) throw new PbError(`length of field ${num} at ${pos} runs past the end of its message`);
+        const [len, p2] = length;
+        const dataOffset = pos + p2;
+        if (len > BigInt(end - dataOffset)) throw new PbError(`field ${num} at ${pos} declares ${len} bytes, past the end of its message`);
+        const n = Number(len);
+        if (take(num)) {
+          if (n > maxTake) throw new PbError(`field ${num} at ${pos} holds ${n} bytes, more than the ${maxTake} read`);
+          yield { ...at, dataOffset, length: n, bytes: src.read(dataOffset, n) };
+        } else {
+          yield { ...at, dataOffset, length: n };
+        }
+        pos = dataOffset + n;
+        break;
+      }
+      default:
+        throw new PbError(`unsupported wire type ${wire} at ${pos}`);
+    }
+  }
 }
 
 /** The UTF-8 strings of all length-delimited fields numbered `num`. */

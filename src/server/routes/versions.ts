@@ -3,9 +3,9 @@ import { ModelVaultError } from '../../core/errors.ts';
 import { actorOf } from '../actor.ts';
 import { JSON_BODY_LIMIT, REGISTER_BODY_LIMIT, route, type RouteSpec } from '../route-spec.ts';
 import * as registrySchemas from '../../registry/schemas.ts';
-import { DescriptionBody, EvidenceList, EvidenceQuery, LineageQuery, NameParams, SelectorParams, TagKeysBody, TagsBody, VersionPage, VersionParams } from '../schemas/registry.ts';
+import { DescriptionBody, DiffQuery, EvidenceList, EvidenceQuery, LineageQuery, NameParams, SelectorParams, TagKeysBody, TagsBody, VersionPage, VersionParams } from '../schemas/registry.ts';
 
-const { EvidenceSummary, LineageGraph, NewEvidence, RegisterResult, RegisterVersionInput, VersionDetail, VersionFilter } = registrySchemas;
+const { EvidenceSummary, LineageGraph, NewEvidence, RegisterResult, RegisterVersionInput, VersionDetail, VersionDiff, VersionFilter } = registrySchemas;
 
 /** Registering, listing and reading versions, their descriptions, tags and lineage. */
 export function versionRoutes(app: AppContext): RouteSpec[] {
@@ -56,7 +56,7 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       method: 'POST',
       url: '/api/v1/models/:name/versions',
       operationId: 'registerVersion',
-      summary: 'Register a version whose blobs are already stored',
+      summary: 'Register a version whose blobs are already stored; a version number that under-states its signature change is refused unless forced',
       tag: 'versions',
       params: NameParams,
       body: RegisterVersionInput,
@@ -68,6 +68,7 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       handler: async (req, reply) => {
         const { name } = req.params;
         const input = req.body;
+        // permission: admin when force
         if (input.metadata.name !== name) {
           throw new ModelVaultError('invalid_input', `metadata.name ${JSON.stringify(input.metadata.name)} does not match the model ${name} in the path`, {
             field: 'body.metadata.name',
@@ -140,6 +141,22 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
         const { name, version } = req.params;
         await app.registry(actorOf(req)).removeTags({ name, version }, req.body.keys);
         return reply.code(204).send();
+      },
+    }),
+    // permission: read
+    route({
+      method: 'GET',
+      url: '/api/v1/models/:name/versions/:selector/diff',
+      operationId: 'diffVersions',
+      summary: 'What changed from another version to this one: files, metadata, metrics, signature, and whether the version number states the change',
+      tag: 'versions',
+      params: SelectorParams,
+      querystring: DiffQuery,
+      responses: { 200: { description: 'the differences', schema: VersionDiff } },
+      handler: async (req) => {
+        const { name, selector } = req.params;
+        const { against } = req.query;
+        return app.registry(actorOf(req)).diffVersions(`${name}@${selector}`, against === undefined || against.includes('@') ? against : `${name}@${against}`);
       },
     }),
     route({

@@ -30,6 +30,8 @@ export const StagesAtQuery = Closed({ at: Str(64, { description: 'an ISO 8601 da
 export const AliasBody = Closed({ version: VersionText });
 
 export const EvidenceQuery = Closed({ kind: Type.Optional(Str(64)) });
+/** The version to compare with: `name@selector`, or a selector of the same model; by default the version this one follows. */
+export const DiffQuery = Closed({ against: Type.Optional(Str(300, { description: 'NAME@VERSION (or stage, alias, latest), or a selector of the same model; default: the version this one follows' })) });
 export const LineageQuery = Closed({ depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
 const { afterId, ...eventFields } = EventFilter.properties;
 /** The event log filter; `after` is the previous page's `nextCursor`. */

@@ -373,6 +373,13 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
           .execute();
       },
     },
+    '0010_version_signature': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>): Promise<void> {
+        // The inputs and outputs the registry read at push (canonical JSON); null before this column existed or when unknown.
+        await db.schema.alterTable('versions').addColumn('signature_json', 'text').execute();
+      },
+    },
   };
 }
 

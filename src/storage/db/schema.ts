@@ -25,6 +25,8 @@ export interface VersionsTable {
   framework: string | null;
   total_size: number;
   file_count: number;
+  /** The version's input/output signature as canonical JSON (core's ModelSignature); null when unknown. */
+  signature_json: string | null;
   created_by: string;
   created_at: string;
   updated_at: string;

@@ -8,7 +8,8 @@ import { csvField, PROVENANCE_COLUMNS } from '../../../src/integrity/exports/ind
 import { generateNoteKey, openCheckpoint } from '../../../src/audit/index.ts';
 import { onEachBackend, type Backend } from '../../helpers/backends.ts';
 import { tempDir } from '../../helpers/model-dir.ts';
-import { eventRows, meta, publishedVerifier, push, store } from '../../audit/helpers.ts';
+import { eventRows, meta, publishedVerifier, push } from '../../audit/helpers.ts';
+import { storeBlobs } from '../../helpers/registry-home.ts';
 
 onEachBackend('audit exports', (backend: Backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
@@ -54,7 +55,7 @@ onEachBackend('audit exports', (backend: Backend) => {
 
   it('exports one provenance row per artifact file, quoting hostile paths', async () => {
     const hostile = 'weights/we,ird "name".bin';
-    const files = await store(app, { [hostile]: 'w1', 'config.json': '{}' });
+    const files = await storeBlobs(app, { [hostile]: 'w1', 'config.json': '{}' });
     await app.registry('alice').registerVersion({ metadata: meta('prov', '1.0.0'), files });
     await push(app, 'prov', '1.1.0');
     await push(app, 'another', '0.1.0');
