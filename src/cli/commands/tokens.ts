@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TokenScope } from '../../auth/index.ts';
 import { withSession } from '../context.ts';
-import { emit, table, type GlobalOptions } from '../output.ts';
+import { emit, print, table, type GlobalOptions } from '../output.ts';
 
 /** `modelvault tokens …`: API tokens, shown once, stored as hashes. */
 export function register(program: Command): void {
@@ -14,10 +14,15 @@ export function register(program: Command): void {
     .option('--scope <scope>', 'read, write or admin: never more than the user\'s roles allow', 'write')
     .option('--models <pattern>', 'limit the token to models matching this pattern, e.g. fraud-*')
     .option('--expires <when>', 'a duration (30d, 12h), an ISO time, or never', '90d')
-    .action(async (o: { name: string; user?: string; scope: string; models?: string; expires: string }, cmd: Command) => {
+    .option('-q, --quiet', 'print the secret alone, for a script: TOKEN=$(modelvault tokens create … --quiet)')
+    .action(async (o: { name: string; user?: string; scope: string; models?: string; expires: string; quiet?: boolean }, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const { identityOf } = await import('../identity.ts');
       const t = await withSession(opts, async (s) => (await identityOf(s)).createToken(o.user, { name: o.name, scope: o.scope as TokenScope, expires: o.expires, ...(o.models ? { models: o.models } : {}) }));
+      if (o.quiet && !opts.json) {
+        print(t.token);
+        return;
+      }
       emit(opts, t, () =>
         [
           `created token ${t.id} for ${t.user} (scope ${t.scope}${t.models ? `, models ${t.models}` : ''}, ${t.expiresAt ? `expires ${t.expiresAt}` : 'never expires'})`,
