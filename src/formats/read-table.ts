@@ -2,7 +2,12 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
-import type { Column, Columns } from './profile.ts';
+
+/** One column of a table: numbers (NaN or null = missing), strings or booleans (null/'' = missing). */
+export type Column = Float64Array | readonly (number | null)[] | readonly (string | null)[] | readonly (boolean | null)[];
+
+/** A table as named columns of equal length. */
+export type Columns = Record<string, Column>;
 
 const READERS: Record<string, string> = {
   '.csv': 'read_csv_auto',
