@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { AuditService, bindAuditLog, loadLogKey } from './audit/index.ts';
 import { ModelVaultError } from './core/errors.ts';
+import type { EvaluationService } from './evaluation/index.ts';
 import type { IntegrityService } from './integrity/index.ts';
 import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, type RegistryHooks, RegistryService, type VersionSnapshot } from './registry/index.ts';
 import type { MonitorContext, MonitorService } from './monitor/index.ts';
@@ -37,6 +38,8 @@ export interface AppContext {
   integrity(actor: string): Promise<IntegrityService>;
   /** Monitoring acting as `actor`; every actor's monitor shares one configuration and one set of listeners (live metrics). */
   monitor(actor: string): Promise<MonitorService>;
+  /** Evaluation and quality gates acting as `actor`: runs the stored models and records what it measured. */
+  evaluation(actor: string): Promise<EvaluationService>;
   close(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [
     lazyHooks(async () => (await import('./scan/index.ts')).scanHooks({ metadata, blobs, config })),
     lazyHooks(async () => (await import('./integrity/keys/index.ts')).signingGate(config.signing)),
+    lazyHooks(async () => (await import('./evaluation/index.ts')).gateHooks({ home: settings.home })),
   ] };
   const audit = new AuditService(metadata.db, logKey);
   const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };
@@ -115,6 +119,17 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
     integrity: async (actor) => {
       const { IntegrityService } = await import('./integrity/index.ts');
       return new IntegrityService(metadata.db, audit, config.signing, actor);
+    },
+    evaluation: async (actor) => {
+      const { EvaluationService } = await import('./evaluation/index.ts');
+      const registry = new RegistryService(ctx, actor);
+      // The security gate re-scans the stored files with the registry's own scanner (recorded as scan evidence).
+      const scan = async (ref: string): Promise<{ verdict: string; counts: Record<string, number> }> => {
+        const { ScanService } = await import('./scan/index.ts');
+        const { report } = await new ScanService({ metadata, blobs, registry }, actor).rescan(ref);
+        return { verdict: report.verdict, counts: report.counts };
+      };
+      return new EvaluationService({ registry, blobs, home: settings.home, scan });
     },
     monitor: async (actor) => {
       const { MonitorService } = await import('./monitor/index.ts');

@@ -9,16 +9,25 @@ export const EVIDENCE_KEY_ID_PATTERN = /^[0-9a-f]{8,128}$/;
 /** Evidence kind of a scan report stored with a version. */
 export const SCAN_EVIDENCE_KIND = 'scan';
 
+/** Evidence kind of a model evaluation the registry ran on its stored bytes. */
+export const EVALUATION_EVIDENCE_KIND = 'evaluation';
+
+/** Evidence kind of a quality-gate run. */
+export const GATES_EVIDENCE_KIND = 'gates';
+
 /** Kinds only the registry measures itself: stage gates trust them, so no client may submit one. */
-export const REGISTRY_MEASURED_KINDS: readonly string[] = [SCAN_EVIDENCE_KIND];
+export const REGISTRY_MEASURED_KINDS: readonly string[] = [SCAN_EVIDENCE_KIND, EVALUATION_EVIDENCE_KIND, GATES_EVIDENCE_KIND];
+
+const REMEASURE: Record<string, (ref: string) => string> = {
+  [SCAN_EVIDENCE_KIND]: (ref) => `re-scan the stored files with \`modelvault scan ${ref} --rescan\``,
+  [EVALUATION_EVIDENCE_KIND]: (ref) => `let the registry evaluate the stored model: \`modelvault evaluate ${ref} --data FILE\``,
+  [GATES_EVIDENCE_KIND]: (ref) => `let the registry run the gates: \`modelvault gates run ${ref} --data FILE\``,
+};
 
 /** Throws `forbidden` when a client submits evidence of a kind only the registry measures. */
 export function assertClientEvidenceKind(kind: string, ref: string): void {
-  if (REGISTRY_MEASURED_KINDS.includes(kind)) {
-    throw new ModelVaultError('forbidden', `${kind} evidence is recorded by the registry's scanner, not sent by clients`, {
-      field: 'kind',
-      reference: ref,
-      hint: `re-scan the stored files with \`modelvault scan ${ref} --rescan\``,
-    });
+  const hint = REMEASURE[kind];
+  if (hint) {
+    throw new ModelVaultError('forbidden', `${kind} evidence is measured by the registry itself, not sent by clients`, { field: 'kind', reference: ref, hint: hint(ref) });
   }
 }

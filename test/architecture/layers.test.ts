@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   scan: 5,
   integrity: 5,
   monitor: 5,
+  evaluation: 5,
   'app.ts': 6,
   server: 7,
   client: 7,
