@@ -133,7 +133,7 @@ class Reader {
   readonly root: YAMLMap | null;
 
   constructor(private readonly file: string, text: string) {
-    const doc = YAML.parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const doc = YAML.parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
       const e = doc.errors[0]!;
       const pos = e.linePos?.[0];
