@@ -24,6 +24,8 @@ import * as observe from './commands/observe.ts';
 import * as drift from './commands/drift.ts';
 import * as health from './commands/health.ts';
 import * as versions from './commands/versions.ts';
+import * as evaluate from './commands/evaluate.ts';
+import * as gates from './commands/gates.ts';
 
 /** Builds the `modelvault` command. */
 export function buildProgram(): Command {
@@ -36,7 +38,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, stage, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, stage, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, evaluate, gates]) c.register(program);
   return program;
 }
 

@@ -3,3 +3,4 @@ export { RemoteBlobTransport, type RemoteBlobTransportOptions } from './remote-b
 export { RemoteIntegrity } from './integrity.ts';
 export { RemoteRegistry } from './remote-registry.ts';
 export { RemoteScan } from './scan.ts';
+export { RemoteEvaluation } from './evaluation.ts';

@@ -7,4 +7,5 @@ export type { GateResult, GatesBody } from './gates.ts';
 export { binaryMetrics, multiclassMetrics, percentiles, regressionMetrics, rocAuc, type ClassificationMetrics, type RegressionMetrics } from './metrics.ts';
 export type { Task, TaskHint, TaskSource } from './model-output.ts';
 export { DEFAULT_BATCH_SIZE, EvaluationService, type EvaluateRequest, type EvaluationApi, type EvaluationBody, type EvaluationDeps, type EvaluationReport, type GatesReport, type GatesRequest } from './service.ts';
-export { DATA_FORMATS, dataFormatOf, MAX_DATA_BYTES, type DataFormat, type DataRef } from './stored-inputs.ts';
+export { DATA_FORMATS, dataFormatOf, MAX_DATA_BYTES, type DataFormat } from './data-format.ts';
+export type { DataRef } from './stored-inputs.ts';

@@ -2,21 +2,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { readTable, type Columns } from '../formats/read-table.ts';
 import type { ManifestEntry, RegistryApi, VersionDetail } from '../registry/index.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import { DATA_FORMATS, dataFormatOf, MAX_DATA_BYTES, type DataFormat } from './data-format.ts';
 
-/** Formats of evaluation data. */
-export const DATA_FORMATS = ['csv', 'tsv', 'parquet', 'jsonl', 'ndjson'] as const;
-/** One of the evaluation data formats. */
-export type DataFormat = (typeof DATA_FORMATS)[number];
 
-/** The largest evaluation data file the registry reads (it holds the table in memory). */
-export const MAX_DATA_BYTES = 256 * (1 << 20);
 /** The largest model file evaluated (onnxruntime loads it whole; protobuf stops at 2 GiB). */
 export const MAX_MODEL_BYTES = 2 * 1024 * (1 << 20) - 1;
 
@@ -38,12 +33,6 @@ export interface StoredModel {
   version: VersionDetail;
   file: ManifestEntry;
   bytes: Buffer;
-}
-
-/** The data format of a file name, or undefined. */
-export function dataFormatOf(path: string): DataFormat | undefined {
-  const ext = extname(path).toLowerCase().slice(1);
-  return (DATA_FORMATS as readonly string[]).includes(ext) ? (ext as DataFormat) : undefined;
 }
 
 async function readBlob(blobs: BlobStore, digest: Digest, limit: number, what: string): Promise<Buffer> {

@@ -9,6 +9,7 @@ import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { evaluationRoutes } from './routes/evaluation.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrityRoutes } from './routes/integrity.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
@@ -77,6 +78,7 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
     ...blobRoutes(app),
     ...uploadRoutes(app),
     ...monitorRoutes(app),
+    ...evaluationRoutes(app),
   ];
 }
 

@@ -62,7 +62,7 @@ onEachBackend('evaluation and quality gates', (backend) => {
     assert.equal(r.data.target, 'label', 'the target comes from the metadata');
     assert.equal(r.data.rows, 1500);
     assert.match(r.data.digest, /^sha256:[0-9a-f]{64}$/);
-    assert.equal(r.result.metrics.accuracy, sklearnReference.binary.binary_base.accuracy);
+    assert.equal((r.result.metrics as { accuracy: number }).accuracy, sklearnReference.binary.binary_base.accuracy);
     assert.equal(r.claims.checked, 2);
     assert.deepEqual(r.claims.differences.map((d) => [d.claimedAs, d.claimed]), [['accuracy', 0.95]], 'the claimed F1 is within the tolerance; the accuracy is not');
     const stored = await app.registry('alice').listEvidence('clf@1.0.0', 'evaluation');

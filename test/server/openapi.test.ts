@@ -60,6 +60,8 @@ const EXPECTED = [
   'post /api/v1/models/{name}/versions/{selector}/observations',
   'post /api/v1/models/{name}/versions/{selector}/drift',
   'get /api/v1/models/{name}/health',
+  'post /api/v1/models/{name}/versions/{selector}/evaluate',
+  'post /api/v1/models/{name}/versions/{selector}/gates',
 ];
 
 type Doc = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } };
