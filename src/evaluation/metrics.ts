@@ -19,28 +19,32 @@ export interface RegressionMetrics {
 }
 
 /** Area under the ROC curve of `score` for `positive` rows, ties counted half (Mann–Whitney U); null with one class only. */
-export function rocAuc(positive: ArrayLike<boolean>, score: ArrayLike<number>): number | null {
+export function rocAuc(positive: ArrayLike<boolean | number>, score: ArrayLike<number>): number | null {
   const n = score.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => score[a]! - score[b]!);
-  let rankSum = 0;
   let pos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && score[order[j + 1]!] === score[order[i]!]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (positive[order[k]!]) {
-        rankSum += rank;
-        pos++;
-      }
-    }
-    i = j + 1;
-  }
+  for (let i = 0; i < n; i++) if (positive[i]) pos++;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return null;
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+  // Both sides sorted with the native numeric sort, then one sweep counts the negatives below each positive.
+  const p = new Float64Array(pos);
+  const q = new Float64Array(neg);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (positive[i]) p[a++] = score[i]!;
+    else q[b++] = score[i]!;
+  }
+  p.sort();
+  q.sort();
+  let wins = 0;
+  let below = 0;
+  let equal = 0;
+  for (let i = 0; i < pos; i++) {
+    const v = p[i]!;
+    while (below < neg && q[below]! < v) below++;
+    equal = below;
+    while (equal < neg && q[equal]! === v) equal++;
+    wins += below + (equal - below) / 2;
+  }
+  return wins / (pos * neg);
 }
 
 function ratio(a: number, b: number): number {
@@ -66,8 +70,8 @@ export function binaryMetrics(truth: ArrayLike<number>, predicted: ArrayLike<num
   const recall = ratio(tp, tp + fn);
   let auc: number | null = null;
   if (score) {
-    const positive = new Array<boolean>(n);
-    for (let i = 0; i < n; i++) positive[i] = truth[i] === 1;
+    const positive = new Uint8Array(n);
+    for (let i = 0; i < n; i++) positive[i] = truth[i] === 1 ? 1 : 0;
     auc = rocAuc(positive, score);
   }
   return { accuracy: ratio(correct, n), precision, recall, f1: ratio(2 * precision * recall, precision + recall), roc_auc: auc };
@@ -109,11 +113,11 @@ export function multiclassMetrics(truth: ArrayLike<number>, predicted: ArrayLike
   let auc: number | null = null;
   if (probabilities && classes >= 2 && trueCount.size === classes && [...trueCount.keys()].every((c) => c >= 0 && c < classes) && sumsToOne(probabilities, classes)) {
     let sum = 0;
-    const positive = new Array<boolean>(n);
+    const positive = new Uint8Array(n);
     const score = new Float64Array(n);
     for (let c = 0; c < classes; c++) {
       for (let i = 0; i < n; i++) {
-        positive[i] = truth[i] === c;
+        positive[i] = truth[i] === c ? 1 : 0;
         score[i] = probabilities[i * classes + c]!;
       }
       sum += rocAuc(positive, score) ?? Number.NaN;

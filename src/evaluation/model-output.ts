@@ -145,24 +145,37 @@ export class Predictions {
   metrics(truth: Float64Array): { metrics: QualityMetrics; evaluated: number } {
     const p = this.plan;
     const w = Math.max(p.scoreWidth, 1);
-    const keep: number[] = [];
+    const checked = p.scoreOutput ? w : 0;
+    const keep = new Int32Array(this.rows);
+    let k = 0;
     for (let i = 0; i < this.rows; i++) {
       if (Number.isNaN(truth[i]!)) continue;
       let finite = true;
-      for (let j = 0; j < (p.scoreOutput ? w : 0); j++) if (!Number.isFinite(this.score[i * w + j]!)) finite = false;
-      if (finite) keep.push(i);
+      for (let j = 0; j < checked; j++) if (!Number.isFinite(this.score[i * w + j]!)) finite = false;
+      if (finite) keep[k++] = i;
     }
-    const t = Float64Array.from(keep, (i) => truth[i]!);
-    if (p.task === 'regression') return { metrics: regressionMetrics(t, Float64Array.from(keep, (i) => this.score[i]!)), evaluated: keep.length };
-    const predicted = Int32Array.from(keep, (i) => this.label[i]!);
+    const rows = keep.subarray(0, k);
+    const t = new Float64Array(k);
+    for (let r = 0; r < k; r++) t[r] = truth[rows[r]!]!;
+    if (p.task === 'regression') {
+      const predicted = new Float64Array(k);
+      for (let r = 0; r < k; r++) predicted[r] = this.score[rows[r]!]!;
+      return { metrics: regressionMetrics(t, predicted), evaluated: k };
+    }
+    const predicted = new Int32Array(k);
+    for (let r = 0; r < k; r++) predicted[r] = this.label[rows[r]!]!;
     if (p.task === 'binary-classification') {
       const col = w === 2 ? 1 : 0;
-      const score = p.scoreOutput ? Float64Array.from(keep, (i) => this.score[i * w + col]!) : null;
-      return { metrics: binaryMetrics(t, predicted, score), evaluated: keep.length };
+      let score: Float64Array | null = null;
+      if (p.scoreOutput) {
+        score = new Float64Array(k);
+        for (let r = 0; r < k; r++) score[r] = this.score[rows[r]! * w + col]!;
+      }
+      return { metrics: binaryMetrics(t, predicted, score), evaluated: k };
     }
-    const probs = p.scoreOutput ? new Float64Array(keep.length * w) : null;
-    if (probs) keep.forEach((row, k) => probs.set(this.score.subarray(row * w, row * w + w), k * w));
-    return { metrics: multiclassMetrics(t, predicted, probs, w), evaluated: keep.length };
+    const probs = p.scoreOutput ? new Float64Array(k * w) : null;
+    if (probs) for (let r = 0; r < k; r++) probs.set(this.score.subarray(rows[r]! * w, rows[r]! * w + w), r * w);
+    return { metrics: multiclassMetrics(t, predicted, probs, w), evaluated: k };
   }
 }
 
