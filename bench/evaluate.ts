@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +6,7 @@ import { openApp } from '../src/app.ts';
 import { evaluateModel, ModelRunner } from '../src/evaluation/index.ts';
 import { readTable } from '../src/formats/read-table.ts';
 import { makeModelDir } from '../test/helpers/model-dir.ts';
-import { median, ms, type BenchResult } from './lib.ts';
+import { median, ms, timeProcess, xorshift, type BenchResult } from './lib.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'modelvault.js');
@@ -19,15 +19,7 @@ const TARGET_RATIO = 2;
 
 /** Rows of 20 features (seeded xorshift, uniform in [-2, 2)) labelled by the fixture's own weights plus noise. */
 function writeData(path: string, rows: number): void {
-  let s = 20261123;
-  const u = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const u = xorshift(20261123);
   const w = Array.from({ length: FEATURES }, (_, j) => Math.round((-1 + (2 * j) / (FEATURES - 1)) * 1000) / 1000);
   const lines = [[...Array.from({ length: FEATURES }, (_, j) => `f${j}`), 'label'].join(',')];
   for (let i = 0; i < rows; i++) {
@@ -36,17 +28,6 @@ function writeData(path: string, rows: number): void {
     lines.push(`${x.join(',')},${z > 0 ? 1 : 0}`);
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
-}
-
-function timeProcess(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
 }
 
 const rate = (rows: number, t: number): string => `${Math.round(rows / (t / 1000)).toLocaleString('en-US')} rows/s (${ms(t)})`;
@@ -97,7 +78,7 @@ export async function benchEvaluate(dir: string, rows: number, runs: number): Pr
       t = performance.now();
       await ev.evaluate('bench-clf@1.0.0', { data: { path: parquet }, batchSize: BATCH });
       const fromParquet = performance.now() - t;
-      const cli = await timeProcess([BIN, '--home', home, 'evaluate', 'bench-clf@1.0.0', '--data', parquet, '--json']);
+      const cli = await timeProcess([BIN, '--home', home, 'evaluate', 'bench-clf@1.0.0', '--data', parquet, '--json'], ENV);
       // The first round warms the caches and is not counted.
       if (r === 0) continue;
       times.direct.push(direct);
