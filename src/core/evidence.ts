@@ -18,16 +18,17 @@ export const GATES_EVIDENCE_KIND = 'gates';
 /** Kinds only the registry measures itself: stage gates trust them, so no client may submit one. */
 export const REGISTRY_MEASURED_KINDS: readonly string[] = [SCAN_EVIDENCE_KIND, EVALUATION_EVIDENCE_KIND, GATES_EVIDENCE_KIND];
 
-const REMEASURE: Record<string, (ref: string) => string> = {
-  [SCAN_EVIDENCE_KIND]: (ref) => `re-scan the stored files with \`modelvault scan ${ref} --rescan\``,
-  [EVALUATION_EVIDENCE_KIND]: (ref) => `let the registry evaluate the stored model: \`modelvault evaluate ${ref} --data FILE\``,
-  [GATES_EVIDENCE_KIND]: (ref) => `let the registry run the gates: \`modelvault gates run ${ref} --data FILE\``,
+// Who in the registry measures each kind, and how to have it measured again.
+const MEASURED_BY: Record<string, { by: string; again: (ref: string) => string }> = {
+  [SCAN_EVIDENCE_KIND]: { by: "the registry's scanner", again: (ref) => `re-scan the stored files with \`modelvault scan ${ref} --rescan\`` },
+  [EVALUATION_EVIDENCE_KIND]: { by: "the registry's evaluator", again: (ref) => `let the registry evaluate the stored model: \`modelvault evaluate ${ref} --data FILE\`` },
+  [GATES_EVIDENCE_KIND]: { by: "the registry's quality gates", again: (ref) => `let the registry run the gates: \`modelvault gates run ${ref} --data FILE\`` },
 };
 
 /** Throws `forbidden` when a client submits evidence of a kind only the registry measures. */
 export function assertClientEvidenceKind(kind: string, ref: string): void {
-  const hint = REMEASURE[kind];
-  if (hint) {
-    throw new ModelVaultError('forbidden', `${kind} evidence is measured by the registry itself, not sent by clients`, { field: 'kind', reference: ref, hint: hint(ref) });
+  const m = MEASURED_BY[kind];
+  if (m) {
+    throw new ModelVaultError('forbidden', `${kind} evidence is recorded by ${m.by}, not sent by clients`, { field: 'kind', reference: ref, hint: m.again(ref) });
   }
 }
