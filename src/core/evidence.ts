@@ -28,7 +28,7 @@ const MEASURED_BY: Record<string, { by: string; again: (ref: string) => string }
 /** Throws `forbidden` when a client submits evidence of a kind only the registry measures. */
 export function assertClientEvidenceKind(kind: string, ref: string): void {
   const m = MEASURED_BY[kind];
-  if (m) {
+  if (m && REGISTRY_MEASURED_KINDS.includes(kind)) {
     throw new ModelVaultError('forbidden', `${kind} evidence is recorded by ${m.by}, not sent by clients`, { field: 'kind', reference: ref, hint: m.again(ref) });
   }
 }
