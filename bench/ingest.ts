@@ -1,21 +1,13 @@
 import { join } from 'node:path';
 import { EmbeddedBlobTransport } from '../src/registry/index.ts';
-import { median, ms, type BenchResult } from './lib.ts';
+import { median, ms, xorshift, type BenchResult } from './lib.ts';
 import { makeBenchModel } from './model-dir.ts';
 import { openHome, pushDir } from './push-pull.ts';
 import { startServeProcess } from './server-process.ts';
 
 /** JSON lines of `n` observations with `features` numeric features, a prediction, a label and a latency. */
 function observations(n: number, features: number, seed: number): string {
-  let s = seed >>> 0 || 1;
-  const rnd = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const rnd = xorshift(seed);
   const lines: string[] = [];
   const t0 = Date.parse('2026-11-23T00:00:00Z');
   for (let i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, cli-transfer, cli-http, scan-healthz, hashing, rss, api, auth, signing, audit, scan, drift, ingest, startup.
+// Runs the benchmarks: `npm run bench [-- NAME…]`; names: transfer, http, cli-transfer, cli-http, scan-healthz, hashing, rss, api, auth, signing, audit, scan, drift, ingest, startup, evaluate.
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { benchApi } from './api.ts';
 import { benchAuthOverhead } from './auth.ts';
@@ -15,6 +15,7 @@ import { benchScan } from './scan.ts';
 import { benchDrift } from './drift.ts';
 import { benchIngest } from './ingest.ts';
 import { benchStartup } from './startup.ts';
+import { benchEvaluate } from './evaluate.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -34,6 +35,7 @@ const suites: Record<string, (dir: string) => Promise<BenchResult[]>> = {
   drift: async (dir) => benchDrift(dir, Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000), 20),
   ingest: async (dir) => benchIngest(dir, 5),
   startup: async (dir) => benchStartup(dir, Number(process.env.BENCH_STARTUP_RUNS ?? 15)),
+  evaluate: async (dir) => benchEvaluate(dir, Number(process.env.BENCH_EVAL_ROWS ?? 100_000), 3),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,24 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, ms, type BenchResult } from './lib.ts';
+import { median, ms, timeProcess as timeWith, type BenchResult } from './lib.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'modelvault.js');
 const EXAMPLE = join(ROOT, 'examples', 'fraud-detector');
 const ENV = { ...process.env, MODELVAULT_URL: '', MODELVAULT_DATABASE_URL: '', MODELVAULT_BLOB_URL: '', CI: '1' };
-
-/** Wall time in milliseconds of one whole `node ARGS` process, from spawn to exit; throws unless it exits 0. */
-function timeProcess(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
+const timeProcess = (args: string[]): Promise<number> => timeWith(args, ENV);
 
 /**
  * Whole-process start-up of `modelvault --help` and of `versions list NAME` on a local home, each against

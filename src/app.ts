@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { AuditService, bindAuditLog, loadLogKey } from './audit/index.ts';
 import { IdentityService } from './auth/index.ts';
 import { ModelVaultError } from './core/errors.ts';
+import type { EvaluationService } from './evaluation/index.ts';
 import type { IntegrityService } from './integrity/index.ts';
 import { loadConfig, ReadCache, type RegistryConfig, type RegistryContext, type RegistryHooks, RegistryService, type VersionSnapshot } from './registry/index.ts';
 import type { MonitorContext, MonitorService } from './monitor/index.ts';
@@ -45,6 +46,8 @@ export interface AppContext {
   webhooks(actor: string): Promise<WebhookService>;
   /** Delivers registry events to webhooks in the background, every `poll_ms` of webhooks.yaml, until close (the server runs it). */
   startWebhookDelivery(onError: (err: unknown) => void): Promise<void>;
+  /** Evaluation and quality gates acting as `actor`: runs the stored models and records what it measured. */
+  evaluation(actor: string): Promise<EvaluationService>;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   const ctx: RegistryContext = { metadata, blobs, config, versionCache: new ReadCache<VersionSnapshot>(10_000), hooks: [
     lazyHooks('scan', async () => (await import('./scan/index.ts')).scanHooks({ metadata, blobs, config })),
     lazyHooks('signature', async () => (await import('./integrity/keys/index.ts')).signingGate(config.signing)),
+    lazyHooks('gates', async () => (await import('./evaluation/index.ts')).gateHooks({ home: settings.home })),
   ] };
   const audit = new AuditService(metadata.db, logKey);
   const monitorContext: MonitorContext = { db: metadata.db, blobs, home: settings.home, registry: (actor) => new RegistryService(ctx, actor) };
@@ -136,6 +140,17 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
     integrity: async (actor) => {
       const { IntegrityService } = await import('./integrity/index.ts');
       return new IntegrityService(metadata.db, audit, config.signing, actor);
+    },
+    evaluation: async (actor) => {
+      const { EvaluationService } = await import('./evaluation/index.ts');
+      const registry = new RegistryService(ctx, actor);
+      // The security gate re-scans the stored files with the registry's own scanner (recorded as scan evidence).
+      const scan = async (ref: string): Promise<{ verdict: string; counts: Record<string, number> }> => {
+        const { ScanService } = await import('./scan/index.ts');
+        const { report } = await new ScanService({ metadata, blobs, registry }, actor).rescan(ref);
+        return { verdict: report.verdict, counts: report.counts };
+      };
+      return new EvaluationService({ registry, blobs, home: settings.home, scan });
     },
     monitor: async (actor) => {
       const { MonitorService } = await import('./monitor/index.ts');

@@ -29,6 +29,8 @@ import * as versions from './commands/versions.ts';
 import * as users from './commands/users.ts';
 import * as tokens from './commands/tokens.ts';
 import * as webhooks from './commands/webhooks.ts';
+import * as evaluate from './commands/evaluate.ts';
+import * as gates from './commands/gates.ts';
 
 /** Builds the `modelvault` command. */
 export function buildProgram(): Command {
@@ -41,7 +43,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, users, tokens, webhooks]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, evaluate, gates, users, tokens, webhooks]) c.register(program);
   return program;
 }
 

@@ -5,3 +5,4 @@ export { RemoteIntegrity } from './integrity.ts';
 export { RemoteRegistry } from './remote-registry.ts';
 export { RemoteScan } from './scan.ts';
 export { RemoteWebhooks } from './webhooks.ts';
+export { RemoteEvaluation } from './evaluation.ts';

@@ -43,7 +43,7 @@ export {
   type ProfileOptions,
   type ValueCounts,
 } from './profile.ts';
-export { readTable } from './read-table.ts';
+export { readTable } from '../formats/read-table.ts';
 export { defaultMonitoringConfig, loadMonitoringConfig, parseMonitoringConfig, type MonitoringConfig, type WebhookConfig } from './config.ts';
 export { decodeProfile, encodeProfile, type ReferenceProfile } from './profile-codec.ts';
 export {

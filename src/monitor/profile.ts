@@ -1,16 +1,13 @@
 import { ModelVaultError } from '../core/errors.ts';
+import type { Column, Columns } from '../formats/read-table.ts';
 import { binCounts, sturgesEdges } from './stats/psi.ts';
 import { sortFloat64 } from './stats/radix-sort.ts';
 import { populationStd } from './stats/sorted.ts';
 
+export type { Column, Columns };
+
 /** Kind of a feature, inferred from its values. */
 export type FeatureType = 'numeric' | 'categorical' | 'boolean' | 'text';
-
-/** One column of a table: numbers (NaN or null = missing), strings or booleans (null/'' = missing). */
-export type Column = Float64Array | readonly (number | null)[] | readonly (string | null)[] | readonly (boolean | null)[];
-
-/** A table as named columns of equal length. */
-export type Columns = Record<string, Column>;
 
 /** Non-missing counts by value, and the number of missing values. */
 export interface ValueCounts {

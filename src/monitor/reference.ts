@@ -2,7 +2,7 @@ import { ModelVaultError } from '../core/errors.ts';
 import { schemaFromMetadata } from './observations.ts';
 import { profileColumns, type Column, type Columns, type FeatureProfile } from './profile.ts';
 import type { ReferenceProfile } from './profile-codec.ts';
-import { readTable } from './read-table.ts';
+import { readTable } from '../formats/read-table.ts';
 
 // Reference profiles: reference data split into features, prediction and label as a version's metadata names them.
 

@@ -4,7 +4,8 @@ import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { EVIDENCE_KEY_ID_PATTERN, EVIDENCE_KIND_PATTERN } from '../core/evidence.ts';
 import type { RegistryScope } from './context.ts';
-import { appendEvents } from './events.ts';
+import { GATES_EVIDENCE_KIND } from '../core/evidence.ts';
+import { appendEvents, type NewEvent } from './events.ts';
 import { evidenceOf, now, resolveRow, type Trx } from './queries.ts';
 import type { Evidence, EvidenceSummary, NewEvidence } from './types.ts';
 
@@ -31,15 +32,26 @@ export async function insertEvidence(trx: Trx, versionId: number, items: NewEvid
   return out;
 }
 
+/** The required gates a failed gate run names, or undefined when the evidence is not a failed gate run. */
+function failedGates(evidence: NewEvidence): string[] | undefined {
+  if (evidence.kind !== GATES_EVIDENCE_KIND) return undefined;
+  const body = evidence.body as { passed?: unknown; gates?: { name?: unknown; required?: unknown; status?: unknown }[] };
+  if (body.passed !== false) return undefined;
+  return (Array.isArray(body.gates) ? body.gates : []).filter((g) => g.required === true && g.status !== 'passed').map((g) => String(g.name));
+}
+
 /** Attaches one piece of evidence of any kind to a version and logs it (callers decide which kinds a client may send). */
 export async function addEvidence(s: RegistryScope, ref: string, evidence: NewEvidence): Promise<EvidenceSummary> {
   return s.db.transaction().execute(async (trx) => {
     const { model, row } = await resolveRow(trx, ref);
     const t = now();
     const [added] = await insertEvidence(trx, Number(row.id), [evidence], t);
-    await appendEvents(trx, [
-      { actor: s.actor, action: 'evidence.add', subject: `${model.name}@${row.version}`, model: model.name, payload: { kind: added!.kind, digest: added!.digest, key_id: added!.keyId, manifest_digest: row.manifest_digest } },
-    ], t);
+    const subject = `${model.name}@${row.version}`;
+    const events: NewEvent[] = [{ actor: s.actor, action: 'evidence.add', subject, model: model.name, payload: { kind: added!.kind, digest: added!.digest, key_id: added!.keyId, manifest_digest: row.manifest_digest } }];
+    // A gate run that failed is an event of its own, so webhooks and the audit log can name it.
+    const failed = failedGates(evidence);
+    if (failed) events.push({ actor: s.actor, action: 'gate.failed', subject, model: model.name, payload: { kind: added!.kind, digest: added!.digest, key_id: null, manifest_digest: row.manifest_digest, gates: failed } });
+    await appendEvents(trx, events, t);
     return added!;
   });
 }

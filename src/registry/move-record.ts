@@ -1,5 +1,5 @@
 import type { Digest } from '../core/digest.ts';
-import { GATE_RESULTS_EVIDENCE_KIND, SCAN_EVIDENCE_KIND } from '../core/evidence.ts';
+import { GATES_EVIDENCE_KIND, SCAN_EVIDENCE_KIND } from '../core/evidence.ts';
 import type { Stage } from '../core/names.ts';
 import type { Trx } from './queries.ts';
 import type { EvidenceRef, MoveRecord, StageChange } from './types.ts';
@@ -10,14 +10,14 @@ export async function latestEvidenceRefs(trx: Trx, versionId: number): Promise<M
     .selectFrom('evidence')
     .select(['id', 'kind', 'digest', 'created_at'])
     .where('version_id', '=', versionId)
-    .where('kind', 'in', [SCAN_EVIDENCE_KIND, GATE_RESULTS_EVIDENCE_KIND])
+    .where('kind', 'in', [SCAN_EVIDENCE_KIND, GATES_EVIDENCE_KIND])
     .orderBy('id')
     .execute();
   const latest = (kind: string): EvidenceRef | null => {
     const r = rows.filter((e) => e.kind === kind).at(-1);
     return r ? { id: Number(r.id), kind: r.kind, digest: r.digest as Digest, at: r.created_at } : null;
   };
-  return { scan: latest(SCAN_EVIDENCE_KIND), gates: latest(GATE_RESULTS_EVIDENCE_KIND) };
+  return { scan: latest(SCAN_EVIDENCE_KIND), gates: latest(GATES_EVIDENCE_KIND) };
 }
 
 /** A stored move record; null for rows written before moves kept one. */

@@ -12,6 +12,7 @@ import { ROUTE_ACCESS } from './permissions.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
 import { blobRoutes } from './routes/blobs.ts';
+import { evaluationRoutes } from './routes/evaluation.ts';
 import { eventRoutes } from './routes/events.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { integrityRoutes } from './routes/integrity.ts';
@@ -88,6 +89,7 @@ export function apiRoutes(app: AppContext, metrics: ReturnType<typeof createMetr
     ...uploadRoutes(app),
     ...monitorRoutes(app),
     ...webhookRoutes(app),
+    ...evaluationRoutes(app),
   ];
 }
 

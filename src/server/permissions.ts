@@ -67,6 +67,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   removeVersionTags: push,
   lineage: read,
   diffVersions: read,
+  evaluateVersion: { permission: 'evaluate' },
+  runGates: { permission: 'evaluate' },
   listEvidence: read,
   addEvidence: push,
   // Lifecycle

@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   integrity: 5,
   monitor: 5,
   subscriptions: 5,
+  evaluation: 5,
   'app.ts': 6,
   server: 7,
   client: 7,

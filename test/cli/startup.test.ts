@@ -59,7 +59,7 @@ describe('start-up: what a command loads', () => {
     assert.ok(ownLoaded(r.modules, /^cli\/main\.(js|ts)$/), r.modules.join('\n'));
     assert.ok(packageLoaded(r.modules, 'commander'));
     for (const pkg of HEAVY) assert.equal(packageLoaded(r.modules, pkg), false, `--help loaded ${pkg}`);
-    for (const own of [/^app\./, /^scan\//, /^server\//, MONITOR, /^storage\//, /^registry\//, /^integrity\//, /^policy\//, /^client\//]) {
+    for (const own of [/^app\./, /^scan\//, /^server\//, MONITOR, /^storage\//, /^registry\//, /^integrity\//, /^policy\//, /^client\//, /^evaluation\//]) {
       assert.equal(ownLoaded(r.modules, own), false, `--help loaded ${r.modules.find((m) => own.test(m.replace(/^.*\/(dist|src)\//, '')))}`);
     }
   });
@@ -74,7 +74,7 @@ describe('start-up: what a command loads', () => {
     assert.ok(packageLoaded(r.modules, 'better-sqlite3') && packageLoaded(r.modules, 'kysely'), 'the recorder saw the database driver');
     assert.ok(ownLoaded(r.modules, /^registry\//));
     for (const pkg of ['fastify', '@duckdb/node-api', 'onnxruntime-node', 'protobufjs', 'pg']) assert.equal(packageLoaded(r.modules, pkg), false, `versions list loaded ${pkg}`);
-    for (const own of [/^server\//, /^client\//, /^policy\//, /^scan\//, MONITOR, /^integrity\//]) assert.equal(ownLoaded(r.modules, own), false, `versions list loaded ${own}`);
+    for (const own of [/^server\//, /^client\//, /^policy\//, /^scan\//, MONITOR, /^integrity\//, /^evaluation\//]) assert.equal(ownLoaded(r.modules, own), false, `versions list loaded ${own}`);
   });
 });
 

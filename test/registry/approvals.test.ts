@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
-import { GATE_RESULTS_EVIDENCE_KIND, SCAN_EVIDENCE_KIND } from '../../src/core/evidence.ts';
+import { GATES_EVIDENCE_KIND, SCAN_EVIDENCE_KIND } from '../../src/core/evidence.ts';
 import type { MissingCheck, RegistryEvent, StageHolder } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
 import { openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
@@ -51,7 +51,7 @@ onEachBackend('two-person approval for production', (backend) => {
     assert.match(twice.message, /^alice already approved m@1\.0\.0 for production at \d{4}-.*; a user's approval counts once$/);
     assert.equal((await app.registry('x').listApprovals(ref)).approvals.length, 1);
 
-    await app.registry('carol').addEvidence(ref, { kind: GATE_RESULTS_EVIDENCE_KIND, body: { passed: true } });
+    await app.registry('carol').recordMeasuredEvidence(ref, { kind: GATES_EVIDENCE_KIND, body: { passed: true } });
     const stale = await app.registry('x').listApprovals(ref);
     assert.deepEqual([stale.count, stale.approvals.map((a) => a.stale)], [0, [true]]);
     assert.match(stale.approvals[0]!.staleReason!, /^gate-results evidence was added at .*, after this approval$/);
@@ -63,7 +63,7 @@ onEachBackend('two-person approval for production', (backend) => {
 
   it('lets a version in once two users other than the pusher approved it, and records who and on what evidence', async () => {
     const ref = await staged(app, '1.0.0');
-    await app.registry('carol').addEvidence(ref, { kind: GATE_RESULTS_EVIDENCE_KIND, body: { accuracy: 0.93, passed: true } });
+    await app.registry('carol').recordMeasuredEvidence(ref, { kind: GATES_EVIDENCE_KIND, body: { accuracy: 0.93, passed: true } });
     await app.registry('alice').approve(ref, 'production');
     const one = await refused(app.registry('carol').setStage(ref, 'production'), 'policy_violation');
     assert.equal(one.message, 'm@1.0.0 cannot enter production: it needs 2 approvals from users other than its pusher carol and has 1 of 2 (alice)');
@@ -73,7 +73,7 @@ onEachBackend('two-person approval for production', (backend) => {
     assert.deepEqual([moved.from, moved.to], ['staging', 'production']);
 
     const [scan] = await app.registry('x').listEvidence(ref, SCAN_EVIDENCE_KIND);
-    const [gates] = await app.registry('x').listEvidence(ref, GATE_RESULTS_EVIDENCE_KIND);
+    const [gates] = await app.registry('x').listEvidence(ref, GATES_EVIDENCE_KIND);
     const event = (await stageEvents(app)).at(-1)!;
     assert.deepEqual([event.actor, event.payload.to, (event.payload.approvals as { actor: string }[]).map((a) => a.actor), event.payload.evidence, event.payload.forced], [
       'carol',
@@ -90,7 +90,7 @@ onEachBackend('two-person approval for production', (backend) => {
     const ref = await staged(app, '1.0.0');
     for (const a of ['alice', 'bob']) await app.registry(a).approve(ref, 'production');
     assert.equal((await app.registry('x').listApprovals(ref)).satisfied, true);
-    await app.registry('carol').addEvidence(ref, { kind: GATE_RESULTS_EVIDENCE_KIND, body: { accuracy: 0.71, passed: false } });
+    await app.registry('carol').recordMeasuredEvidence(ref, { kind: GATES_EVIDENCE_KIND, body: { accuracy: 0.71, passed: false } });
     const err = await refused(app.registry('carol').setStage(ref, 'production'), 'policy_violation');
     assert.equal(err.message, 'm@1.0.0 cannot enter production: it needs 2 approvals from users other than its pusher carol and has 0 of 2; stale because evidence was added after them: alice, bob');
     assert.deepEqual(err.details.stale, ['alice', 'bob']);
@@ -146,7 +146,7 @@ onEachBackend('two-person approval for production', (backend) => {
       for (const a of ['alice', 'bob']) await app.registry(a).approve(ref, 'production');
       await app.registry('carol').setStage(ref, 'production');
     }
-    await app.registry('carol').addEvidence('m@1.0.0', { kind: GATE_RESULTS_EVIDENCE_KIND, body: { passed: true } });
+    await app.registry('carol').recordMeasuredEvidence('m@1.0.0', { kind: GATES_EVIDENCE_KIND, body: { passed: true } });
     const err = await refused(app.registry('carol').rollback('m'), 'policy_violation');
     assert.match(err.message, /^m@1\.0\.0 cannot enter production: it needs 2 approvals .* has 0 of 2; stale because evidence was added after them: alice, bob$/);
     assert.equal((await app.registry('x').getVersion('m@production')).version, '1.1.0');
@@ -162,7 +162,7 @@ onEachBackend('two-person approval for production', (backend) => {
     for (const a of ['alice', 'bob']) await app.registry(a).approve(v1, 'production', `ok from ${a}`);
     await reg.setStage(v1, 'production', 'first release');
     const v2 = await staged(app, '1.1.0');
-    await reg.addEvidence(v2, { kind: GATE_RESULTS_EVIDENCE_KIND, body: { accuracy: 0.95 } });
+    await reg.recordMeasuredEvidence(v2, { kind: GATES_EVIDENCE_KIND, body: { accuracy: 0.95 } });
     for (const a of ['dave', 'erin']) await app.registry(a).approve(v2, 'production');
     await sleep(5);
     const before = new Date().toISOString();
@@ -186,7 +186,7 @@ onEachBackend('two-person approval for production', (backend) => {
       ['production', '1.1.0', 'carol', 'better recall', ['dave', 'erin']],
       ['archived', '1.0.0', 'carol', 'replaced by 1.1.0', []],
     ]);
-    const [gates2] = await reg.listEvidence(v2, GATE_RESULTS_EVIDENCE_KIND);
+    const [gates2] = await reg.listEvidence(v2, GATES_EVIDENCE_KIND);
     assert.equal(now.holders[0]!.record!.evidence.gates!.digest, gates2!.digest);
     assert.equal(now.holders[0]!.forced, false);
 

@@ -77,6 +77,8 @@ const EXPECTED = [
   'post /api/v1/webhooks',
   'delete /api/v1/webhooks/{id}',
   'post /api/v1/webhooks/deliveries',
+  'post /api/v1/models/{name}/versions/{selector}/evaluate',
+  'post /api/v1/models/{name}/versions/{selector}/gates',
 ];
 
 type Doc = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } };

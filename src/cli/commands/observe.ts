@@ -11,7 +11,7 @@ const SYSTEM = new Set(['prediction', 'label', 'latency_ms', 'timestamp', 'error
 
 /** Turns a table (CSV, Parquet) into observation lines: `prediction`, `label`, `latency_ms`, `timestamp`, `error` columns, the rest features. */
 async function tableToLines(path: string): Promise<string[]> {
-  const { readTable } = await import('../../monitor/read-table.ts');
+  const { readTable } = await import('../../formats/read-table.ts');
   const cols = await readTable(path);
   const names = Object.keys(cols);
   if (!names.includes('prediction')) throw new ModelVaultError('invalid_input', `${path}: no "prediction" column`, { path, hint: 'name the model output column prediction' });

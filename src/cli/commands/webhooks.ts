@@ -10,7 +10,7 @@ async function webhooksOf(s: Session): Promise<WebhookApi> {
   const { localActor } = await import('../actor.ts');
   if (s.app) return s.app.webhooks(localActor());
   const { RemoteWebhooks } = await import('../../client/webhooks.ts');
-  return new RemoteWebhooks({ baseUrl: s.location, token: process.env.MODELVAULT_TOKEN, actor: localActor() });
+  return new RemoteWebhooks(s.client!);
 }
 
 /** The secret from --secret or from the variable --secret-env names (read here, so it stays out of the shell history). */

@@ -2,7 +2,12 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
-import type { Column, Columns } from './profile.ts';
+
+/** One column of a table: numbers (NaN or null = missing), strings or booleans (null/'' = missing). */
+export type Column = Float64Array | readonly (number | null)[] | readonly (string | null)[] | readonly (boolean | null)[];
+
+/** A table as named columns of equal length. */
+export type Columns = Record<string, Column>;
 
 const READERS: Record<string, string> = {
   '.csv': 'read_csv_auto',
@@ -35,7 +40,7 @@ export async function readTable(path: string): Promise<Columns> {
   });
   if (!info.isFile()) throw new ModelVaultError('invalid_path', `${path}: not a regular file`, { path });
   // Loaded here, not at start-up: the native library is large and only reading a data file needs it.
-  const { DuckDBInstance, DuckDBTypeId } = await import('@duckdb/node-api');
+  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = await import('@duckdb/node-api');
   const numericTypes = new Set<DuckDBTypeId>([
     DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
     DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
@@ -46,20 +51,39 @@ export async function readTable(path: string): Promise<Columns> {
   try {
     const statement = await connection.prepare(`SELECT * FROM ${reader}($1)`);
     statement.bindVarchar(1, full);
-    const result = await statement.runAndReadAll().catch((err: unknown) => {
+    const result = await statement.run().catch((err: unknown) => {
       throw new ModelVaultError('invalid_input', `${path}: cannot read the file (${err instanceof Error ? err.message : String(err)})`, { path }, { cause: err });
     });
     const names = result.columnNames();
     const types = result.columnTypes();
-    const raw = result.getColumnsJS();
+    const rows = result.rowCount;
+    // Numbers are copied value by value from each chunk's vectors into one Float64Array per column; DuckDB's
+    // generic conversion to JavaScript values (an array per column first) costs several times more.
+    const numeric = types.map((t) => numericTypes.has(t.typeId));
+    const numbers = numeric.map((n) => (n ? new Float64Array(rows) : undefined));
+    const others: unknown[][] = numeric.map(() => []);
+    let at = 0;
+    for (let c = 0; c < result.chunkCount; c++) {
+      const chunk = result.getChunk(c);
+      const n = chunk.rowCount;
+      for (let j = 0; j < names.length; j++) {
+        const out = numbers[j];
+        if (out) {
+          const vector = chunk.getColumnVector(j);
+          for (let i = 0; i < n; i++) {
+            const v = vector.getItem(i);
+            out[at + i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
+          }
+        } else others[j]!.push(...chunk.convertColumnValues(j, JSDuckDBValueConverter));
+      }
+      at += n;
+    }
     const columns: Columns = Object.create(null) as Columns;
     names.forEach((name, i) => {
-      const values = raw[i] ?? [];
-      const typeId = types[i]?.typeId;
+      const values = others[i]!;
       let column: Column;
-      if (typeId !== undefined && numericTypes.has(typeId)) {
-        column = Float64Array.from(values, (v) => (v === null || v === undefined ? Number.NaN : Number(v)));
-      } else if (typeId === DuckDBTypeId.BOOLEAN) {
+      if (numbers[i]) column = numbers[i]!;
+      else if (types[i]?.typeId === DuckDBTypeId.BOOLEAN) {
         column = values.map((v) => (v === null || v === undefined ? null : Boolean(v)));
       } else {
         column = values.map((v) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v)));
