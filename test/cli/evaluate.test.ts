@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BINARY_METADATA, fixture, sklearnReference } from '../helpers/evaluation.ts';
 import { useCliTarget } from '../helpers/cli.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 import { makeModelDir } from '../helpers/model-dir.ts';
 
 const DATA = fixture('binary.csv');
@@ -13,7 +14,8 @@ const GATES_YAML = 'quality_gates:\n  schema_validation:\n  smoke_test:\n  perfo
 
 for (const mode of ['embedded', 'remote'] as const) {
   describe(`modelvault evaluate and gates run (${mode})`, () => {
-    const t = useCliTarget(mode, `mv-eval-${mode}`);
+    // Production approvals are not what these tests are about.
+    const t = useCliTarget(mode, `mv-eval-${mode}`, { prepare: (home) => writeFileSync(join(home, 'config.yaml'), NO_APPROVALS) });
 
     const push = async (version: string, model: string, extra: Record<string, unknown> = {}): Promise<void> => {
       const { dir } = makeModelDir({ name: 'clf', version, root: join(t.work, `clf-${version}`), files: { 'model.onnx': readFileSync(fixture(`${model}.onnx`)) }, extra: { ...BINARY_METADATA, ...extra } });
