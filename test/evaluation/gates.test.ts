@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import type { GateResult, GatesReport } from '../../src/evaluation/index.ts';
+import { NO_APPROVALS } from '../helpers/registry-home.ts';
 import { onEachBackend, type Backend } from '../helpers/backends.ts';
 import { BINARY_METADATA, fixture, pushOnnx, sklearnReference } from '../helpers/evaluation.ts';
 
@@ -44,7 +45,8 @@ onEachBackend('evaluation and quality gates', (backend) => {
   let app: App;
 
   before(async () => {
-    app = await backend.open();
+    // Production approvals are not what these tests are about.
+    app = await backend.open(NO_APPROVALS);
     // 1.0.0 is in production: the baseline of every candidate below.
     await pushOnnx(app, 'clf', '1.0.0', 'binary_base', { ...BINARY_METADATA, metrics: { accuracy: 0.95, f1_score: 0.9113 } });
     for (const s of UP) await app.registry('alice').setStage('clf@1.0.0', s);
@@ -186,7 +188,7 @@ onEachBackend('evaluation and quality gates', (backend) => {
 describe('without gates.yaml nothing is enforced', () => {
   it('a version without any gate run is promoted to production', async () => {
     const { openHomeWithConfig } = await import('../helpers/registry-home.ts');
-    const app = await openHomeWithConfig('');
+    const app = await openHomeWithConfig(NO_APPROVALS);
     try {
       await pushOnnx(app, 'free', '1.0.0', 'binary_nan');
       for (const s of UP) await app.registry('alice').setStage('free@1.0.0', s);
