@@ -54,7 +54,7 @@ onEachBackend('two-person approval for production', (backend) => {
     await app.registry('carol').recordMeasuredEvidence(ref, { kind: GATES_EVIDENCE_KIND, body: { passed: true } });
     const stale = await app.registry('x').listApprovals(ref);
     assert.deepEqual([stale.count, stale.approvals.map((a) => a.stale)], [0, [true]]);
-    assert.match(stale.approvals[0]!.staleReason!, /^gate-results evidence was added at .*, after this approval$/);
+    assert.match(stale.approvals[0]!.staleReason!, /^gates evidence was added at .*, after this approval$/);
     const again = await app.registry('alice').approve(ref, 'production');
     assert.deepEqual([again.count, again.approvals.map((a) => [a.actor, a.stale])], [1, [['alice', true], ['alice', false]]]);
     const approveEvents = (await app.registry('x').events({ model: 'm' })).items.filter((e) => e.action === 'version.approve');

@@ -23,7 +23,7 @@ describe('evaluation over HTTP: the server runs its stored model on an uploaded 
   });
 
   it('evaluates an uploaded CSV blob and records evaluation evidence', async () => {
-    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${sha256(csv)}`, { method: 'PUT', body: csv })).status, 201);
+    assert.equal((await fetch(`${srv.url}/api/v1/blobs/${sha256(csv)}`, { method: 'PUT', body: csv, headers: srv.auth })).status, 201);
     const res = await call(url('evaluate'), 'POST', { data: { digest: sha256(csv), format: 'csv' }, batchSize: 300 });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.result.metrics.accuracy, sklearnReference.binary.binary_good.accuracy);
