@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import type { AppContext } from '../app.ts';
-import { allows, openAccess, type Permission, type Principal } from '../auth/index.ts';
+import { allows, openAccess, type IdentityService, type Permission, type Principal } from '../auth/index.ts';
 import { onBehalfOf } from '../core/actor.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import type { RouteAccess } from './permissions.ts';
@@ -28,7 +28,7 @@ function modelOf(request: FastifyRequest): string | undefined {
 }
 
 /** Who the request comes from, from its bearer credential; undefined when it carries none. */
-async function authenticate(app: AppContext, request: FastifyRequest, verifyJwt: JwtVerifier | undefined): Promise<Principal | undefined> {
+async function authenticate(identity: IdentityService, request: FastifyRequest, verifyJwt: JwtVerifier | undefined): Promise<Principal | undefined> {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
@@ -37,19 +37,17 @@ async function authenticate(app: AppContext, request: FastifyRequest, verifyJwt:
   }
   const token = m[1]!;
   if (verifyJwt && !token.startsWith('mvt_') && token.split('.').length === 3) {
-    const identity = app.identity('system');
     const claims = await verifyJwt(token);
     const known = await identity.findUser(claims.username);
     if (known?.disabled) throw new ModelVaultError('unauthenticated', `user ${claims.username} is disabled`, { hint: 'ask an administrator to enable the user' });
     return identity.principalOf(claims.username, 'oidc', claims.roles);
   }
-  return app.identity('system').authenticate(token);
+  return identity.authenticate(token);
 }
 
-async function refuse(app: AppContext, request: FastifyRequest, kind: 'auth.failed' | 'auth.denied', who: string, err: ModelVaultError): Promise<never> {
+async function refuse(identity: IdentityService, request: FastifyRequest, kind: 'auth.failed' | 'auth.denied', who: string, err: ModelVaultError): Promise<never> {
   // Every refused request is on record; a failure to record it must not turn the refusal into an acceptance.
-  await app
-    .identity('system')
+  await identity
     .recordRefusal(kind, who, { method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0]!.slice(0, 300), reason: err.message, ip: request.ip })
     .catch((e: unknown) => request.log.error({ err: e }, 'could not record a refused request in the audit log'));
   throw err;
@@ -68,15 +66,16 @@ function check(principal: Principal, permission: Permission, access: RouteAccess
 }
 
 /**
- * The two hooks that enforce a route's access: `onRequest` authenticates the caller and checks the route's
- * permission before the body is read; `preValidation` checks the stricter permission the parsed body may need
- * (promoting into production, forcing a decision) and decides the recorded actor.
+ * The hooks that enforce a route's access: `onRequest` authenticates the caller, checks the route's
+ * permission before the body is read and decides the recorded actor; for routes whose body can call for more,
+ * `preValidation` checks the stricter permission the parsed body needs (promoting into production, forcing).
  */
-export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preValidation: preValidationHookHandler } {
+export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preValidation?: preValidationHookHandler } {
+  const identity = app.identity('system');
   const onRequest = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const auth = app.config.auth;
+    const h = request.headers['x-modelvault-actor'];
     if (!auth.enabled) {
-      const h = request.headers['x-modelvault-actor'];
       const name = typeof h === 'string' && ACTOR.test(h) ? h : 'anonymous';
       request.principal = openAccess(name);
       request.actor = name;
@@ -89,15 +88,15 @@ export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: Jw
     }
     let principal: Principal | undefined;
     try {
-      principal = await authenticate(app, request, verifyJwt);
+      principal = await authenticate(identity, request, verifyJwt);
     } catch (err) {
-      if (err instanceof ModelVaultError && err.code === 'unauthenticated') return refuse(app, request, 'auth.failed', 'anonymous', err);
+      if (err instanceof ModelVaultError && err.code === 'unauthenticated') return refuse(identity, request, 'auth.failed', 'anonymous', err);
       throw err;
     }
     if (principal === undefined) {
       if (auth.anonymousRead && access.permission === 'read' && !access.escalate) principal = ANONYMOUS_READER;
       else {
-        return refuse(app, request, 'auth.failed', 'anonymous', new ModelVaultError('unauthenticated', 'this registry needs a bearer token', {
+        return refuse(identity, request, 'auth.failed', 'anonymous', new ModelVaultError('unauthenticated', 'this registry needs a bearer token', {
           hint: 'send Authorization: Bearer <token>; the CLI sends MODELVAULT_TOKEN (create one with `modelvault tokens create`)',
         }));
       }
@@ -106,28 +105,30 @@ export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: Jw
     request.actor = principal.name;
     if (access.permission !== 'authenticated') {
       const denied = check(principal, access.permission, access, request);
-      if (denied) return refuse(app, request, 'auth.denied', principal.name, denied);
+      if (denied) return refuse(identity, request, 'auth.denied', principal.name, denied);
     }
-  };
-  const preValidation = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const principal = request.principal!;
-    if (principal.via === 'open' || access.permission === 'public') return;
-    const stricter = access.escalate?.(request);
-    if (stricter) {
-      const denied = check(principal, stricter, access, request);
-      if (denied) return refuse(app, request, 'auth.denied', principal.name, denied);
-    }
-    const h = request.headers['x-modelvault-actor'];
     if (typeof h === 'string' && h !== principal.name) {
       if (!ACTOR.test(h)) throw new ModelVaultError('invalid_input', 'X-ModelVault-Actor is not a user name', { field: 'x-modelvault-actor' });
       // Only an administrator may act for someone else; both names go on record.
       if (!allows(principal, 'admin', undefined)) {
-        return refuse(app, request, 'auth.denied', principal.name, new ModelVaultError('forbidden', `${principal.name} may not act for ${h}: X-ModelVault-Actor is for administrators acting for a named user`, {
+        return refuse(identity, request, 'auth.denied', principal.name, new ModelVaultError('forbidden', `${principal.name} may not act for ${h}: X-ModelVault-Actor is for administrators acting for a named user`, {
           permission: 'admin',
           hint: 'leave out X-ModelVault-Actor (unset MODELVAULT_ACTOR); changes are recorded under the token\'s user',
         }));
       }
       request.actor = onBehalfOf(h, principal.name);
+    }
+  };
+  const escalate = access.escalate;
+  if (!escalate) return { onRequest };
+  // Only routes whose parsed body can call for a stricter permission pay for a second hook.
+  const preValidation = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const principal = request.principal!;
+    if (principal.via === 'open') return;
+    const stricter = escalate(request);
+    if (stricter) {
+      const denied = check(principal, stricter, access, request);
+      if (denied) return refuse(identity, request, 'auth.denied', principal.name, denied);
     }
   };
   return { onRequest, preValidation };

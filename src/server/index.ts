@@ -119,6 +119,9 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
     clientErrorHandler,
   });
   server.setValidatorCompiler(validatorCompiler);
+  // Declared up front so every request object has the same shape (set by the access hooks).
+  server.decorateRequest('principal', undefined);
+  server.decorateRequest('actor', undefined);
   server.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   server.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, new ModelVaultError('not_found', `no route for ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}`, { hint: 'see /api/v1/openapi.json' })),
