@@ -72,20 +72,36 @@ function check(principal: Principal, permission: Permission, access: RouteAccess
  */
 export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: JwtVerifier): { onRequest: onRequestHookHandler; preValidation?: preValidationHookHandler } {
   const identity = app.identity('system');
-  const onRequest = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const auth = app.config.auth;
+
+  /** Checks the route's permission for `principal` and decides the actor; a refusal is thrown. */
+  const admit = async (request: FastifyRequest, principal: Principal): Promise<void> => {
+    const denied = grant(request, principal);
+    if (denied) await refuse(identity, request, 'auth.denied', principal.name, denied);
+  };
+  /** Sets who is calling; returns the refusal when the route's permission or the actor header is not theirs. */
+  const grant = (request: FastifyRequest, principal: Principal): ModelVaultError | undefined => {
+    request.principal = principal;
+    request.actor = principal.name;
+    const needed = access.permission;
+    if (needed !== 'authenticated' && needed !== 'public') {
+      const denied = check(principal, needed, access, request);
+      if (denied) return denied;
+    }
     const h = request.headers['x-modelvault-actor'];
-    if (!auth.enabled) {
-      const name = typeof h === 'string' && ACTOR.test(h) ? h : 'anonymous';
-      request.principal = openAccess(name);
-      request.actor = name;
-      return;
+    if (typeof h === 'string' && h !== principal.name) {
+      if (!ACTOR.test(h)) throw new ModelVaultError('invalid_input', 'X-ModelVault-Actor is not a user name', { field: 'x-modelvault-actor' });
+      // Only an administrator may act for someone else; both names go on record.
+      if (!allows(principal, 'admin', undefined)) {
+        return new ModelVaultError('forbidden', `${principal.name} may not act for ${h}: X-ModelVault-Actor is for administrators acting for a named user`, {
+          permission: 'admin',
+          hint: 'leave out X-ModelVault-Actor (unset MODELVAULT_ACTOR); changes are recorded under the token\'s user',
+        });
+      }
+      request.actor = onBehalfOf(h, principal.name);
     }
-    if (access.permission === 'public') {
-      request.principal = ANONYMOUS;
-      request.actor = 'anonymous';
-      return;
-    }
+    return undefined;
+  };
+  const slow = async (request: FastifyRequest): Promise<void> => {
     let principal: Principal | undefined;
     try {
       principal = await authenticate(identity, request, verifyJwt);
@@ -94,29 +110,36 @@ export function accessHooks(app: AppContext, access: RouteAccess, verifyJwt?: Jw
       throw err;
     }
     if (principal === undefined) {
-      if (auth.anonymousRead && access.permission === 'read' && !access.escalate) principal = ANONYMOUS_READER;
+      if (app.config.auth.anonymousRead && access.permission === 'read' && !access.escalate) principal = ANONYMOUS_READER;
       else {
         return refuse(identity, request, 'auth.failed', 'anonymous', new ModelVaultError('unauthenticated', 'this registry needs a bearer token', {
           hint: 'send Authorization: Bearer <token>; the CLI sends MODELVAULT_TOKEN (create one with `modelvault tokens create`)',
         }));
       }
     }
-    request.principal = principal;
-    request.actor = principal.name;
-    if (access.permission !== 'authenticated') {
-      const denied = check(principal, access.permission, access, request);
-      if (denied) return refuse(identity, request, 'auth.denied', principal.name, denied);
-    }
-    if (typeof h === 'string' && h !== principal.name) {
-      if (!ACTOR.test(h)) throw new ModelVaultError('invalid_input', 'X-ModelVault-Actor is not a user name', { field: 'x-modelvault-actor' });
-      // Only an administrator may act for someone else; both names go on record.
-      if (!allows(principal, 'admin', undefined)) {
-        return refuse(identity, request, 'auth.denied', principal.name, new ModelVaultError('forbidden', `${principal.name} may not act for ${h}: X-ModelVault-Actor is for administrators acting for a named user`, {
-          permission: 'admin',
-          hint: 'leave out X-ModelVault-Actor (unset MODELVAULT_ACTOR); changes are recorded under the token\'s user',
-        }));
+    return admit(request, principal);
+  };
+  // A callback hook, so a request whose token was verified within the last second is admitted without a promise.
+  const onRequest: onRequestHookHandler = (request, _reply, done) => {
+    try {
+      if (!app.config.auth.enabled) {
+        const h = request.headers['x-modelvault-actor'];
+        const name = typeof h === 'string' && ACTOR.test(h) ? h : 'anonymous';
+        request.principal = openAccess(name);
+        request.actor = name;
+        return done();
       }
-      request.actor = onBehalfOf(h, principal.name);
+      if (access.permission === 'public') {
+        request.principal = ANONYMOUS;
+        request.actor = 'anonymous';
+        return done();
+      }
+      const header = request.headers.authorization;
+      const cached = header !== undefined && header.startsWith('Bearer mvt_') ? identity.cached(header.slice(7)) : undefined;
+      if (cached && !grant(request, cached)) return done();
+      slow(request).then(() => done(), (err: Error) => done(err));
+    } catch (err) {
+      done(err as Error);
     }
   };
   const escalate = access.escalate;
