@@ -41,16 +41,23 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a stream to `path`, fsyncs it, and returns what it hashed. */
-async function writeHashed(source: Readable, path: string, onProgress?: ProgressFn): Promise<{ digest: Digest; size: number }> {
-  const hasher = new HashingStream(onProgress);
-  const fh = await open(path, 'wx', 0o644);
+/** fsyncs a file through a handle of its own. */
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
   try {
-    await pipeline(source, hasher, createWriteStream(path, { fd: fh.fd, autoClose: false, highWaterMark: WRITE_BUFFER }));
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/** Writes a stream to `path`, fsyncs it, and returns what it hashed. */
+async function writeHashed(source: Readable, path: string, onProgress?: ProgressFn): Promise<{ digest: Digest; size: number }> {
+  const hasher = new HashingStream(onProgress);
+  // The stream owns its descriptor: a failed pipeline closes it, so closing it again here would fail with
+  // EBADF (hiding the real error, e.g. a full disk) or close a descriptor reused by then.
+  await pipeline(source, hasher, createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER }));
+  await fsyncFile(path);
   return { digest: hasher.digest(), size: hasher.bytes };
 }
 
@@ -282,8 +289,7 @@ export class FsBlobStore implements BlobStore {
       },
     });
     // A broken connection keeps every byte that arrived, so the client can resume from the new offset;
-    // a failing disk is an error, not a short upload. The stream owns its descriptor (a failed pipeline
-    // closes it); the fsync goes through a handle of its own.
+    // a failing disk is an error, not a short upload. The stream owns its descriptor, as in writeHashed.
     let writeError: unknown;
     const out = createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER });
     // A torn-down pipeline hands the source's error to the writer too; only file-system errors count here.
@@ -293,12 +299,7 @@ export class FsBlobStore implements BlobStore {
     await pipeline(source, tap, out).catch(() => undefined);
     if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
     if (writeError) throw toModelVaultError(writeError);
-    const fh = await open(path, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fsyncFile(path);
     const after = await this.getUpload(id);
     // Appends are sequential, so equal byte counts mean the digest covers exactly what is on disk.
     if (running && running.bytes + hashed === after.offset) {
