@@ -11,7 +11,7 @@ export const targets = {
   'src/core/digest.ts': ['test/core/digest.test.ts'],
   'src/core/paths.ts': ['test/core/paths.test.ts'],
   'src/core/canonical-json.ts': ['test/core/canonical-json.test.ts'],
-  'src/core/manifest.ts': ['test/registry/service.test.ts'],
+  'src/core/manifest.ts': ['test/core/manifest.test.ts'],
   'src/policy/*.ts': ['test/policy/*.test.ts'],
   'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
@@ -42,7 +42,7 @@ export default {
   // TypeScript 7 does not ship (test/MUTATION.md). For the same reason Stryker must not parse tsconfig.json
   // (it would, to rewrite `extends` and `references`, which ours does not have): point it at no file.
   tsconfigFile: '',
-  concurrency: 2,
+  concurrency: 1,
   timeoutMS: 10000,
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',

@@ -1,11 +1,25 @@
 // Runs StrykerJS over the guard modules listed in stryker.config.mjs, one target at a time, each against
 // only the test files that cover it, and prints the score per target and every surviving mutant.
-// Usage: npm run mutation [-- TARGET ...]   (TARGET is a key of `targets`, e.g. src/core/names.ts)
+// Usage: npm run mutation [-- [--concurrency N] TARGET ...]   (TARGET is a key of `targets`, e.g. src/core/names.ts;
+// N test processes at once, default the config's)
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Stryker } from '@stryker-mutator/core';
 import config, { targets } from '../stryker.config.mjs';
 
-const chosen = process.argv.slice(2);
+let args;
+try {
+  args = parseArgs({ options: { concurrency: { type: 'string' } }, allowPositionals: true });
+} catch (err) {
+  console.error(`error[usage]: ${err.message}\nhint: npm run mutation -- [--concurrency N] [TARGET ...]`);
+  process.exit(2);
+}
+const concurrency = args.values.concurrency === undefined ? config.concurrency : Number(args.values.concurrency);
+if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+  console.error(`error[usage]: --concurrency ${args.values.concurrency} is not a whole number of at least 1\nhint: npm run mutation -- --concurrency 1 TARGET`);
+  process.exit(2);
+}
+const chosen = args.positionals;
 const unknown = chosen.filter((t) => !(t in targets));
 if (unknown.length > 0) {
   console.error(`error[invalid_input]: no mutation target ${unknown.join(', ')}\nhint: use one of:\n  ${Object.keys(targets).join('\n  ')}`);
@@ -22,6 +36,7 @@ for (const target of chosen.length > 0 ? chosen : Object.keys(targets)) {
   const base = `reports/mutation/${slug(target)}`;
   const results = await new Stryker({
     mutate: [target],
+    concurrency,
     tap: { ...config.tap, testFiles: targets[target] },
     // One incremental file per target, so running one target keeps the others' results.
     incrementalFile: `${base}.incremental.json`,

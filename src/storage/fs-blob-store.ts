@@ -1,4 +1,4 @@
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,17 +41,80 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a stream to `path`, fsyncs it, and returns what it hashed. */
-async function writeHashed(source: Readable, path: string, onProgress?: ProgressFn): Promise<{ digest: Digest; size: number }> {
-  const hasher = new HashingStream(onProgress);
-  const fh = await open(path, 'wx', 0o644);
+/** fsyncs a file through a handle of its own. */
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
   try {
-    await pipeline(source, hasher, createWriteStream(path, { fd: fh.fd, autoClose: false, highWaterMark: WRITE_BUFFER }));
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/** Writes a stream to `path`, fsyncs it, and returns what it hashed. */
+async function writeHashed(source: Readable, path: string, onProgress?: ProgressFn): Promise<{ digest: Digest; size: number }> {
+  const hasher = new HashingStream(onProgress);
+  // The stream owns its descriptor: a failed pipeline closes it, so closing it again here would fail with
+  // EBADF (hiding the real error, e.g. a full disk) or close a descriptor reused by then.
+  await pipeline(source, hasher, createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER }));
+  await fsyncFile(path);
   return { digest: hasher.digest(), size: hasher.bytes };
+}
+
+/** A sha256 of an upload's bytes from its start, fed while they are appended. */
+export interface RunningDigest {
+  /** How many bytes it has hashed. */
+  readonly bytes: number;
+  update(chunk: Buffer): void;
+}
+
+class Running implements RunningDigest {
+  readonly #hash = createHash('sha256');
+  bytes = 0;
+  update(chunk: Buffer): void {
+    this.#hash.update(chunk);
+    this.bytes += chunk.length;
+  }
+  digest(): Digest {
+    return `sha256:${this.#hash.digest('hex')}`;
+  }
+}
+
+/**
+ * Running digests of uploads in progress, so a commit need not read the whole upload again. One is trusted
+ * only while it covers exactly the bytes on disk; otherwise (another process took part, a restart, a broken
+ * append) there is none and the commit re-hashes the file. At most `limit` are kept, the oldest dropped first.
+ */
+export class UploadDigests {
+  readonly #kept = new Map<string, Running>();
+  constructor(readonly limit = 1000) {}
+
+  /** A digest to feed with bytes appended at `offset`: the one kept if it covers exactly `offset` bytes, a new one at 0, else none. */
+  resume(id: string, offset: number): RunningDigest | undefined {
+    const kept = this.#kept.get(id);
+    this.#kept.delete(id);
+    if (kept !== undefined && kept.bytes === offset) return kept;
+    return offset === 0 ? new Running() : undefined;
+  }
+
+  /** Keeps a digest for the next append or the commit, if it covers exactly the `size` bytes now on disk. */
+  keep(id: string, digest: RunningDigest | undefined, size: number): void {
+    if (!(digest instanceof Running) || digest.bytes !== size) return;
+    this.#kept.set(id, digest);
+    if (this.#kept.size > this.limit) this.#kept.delete(this.#kept.keys().next().value!);
+  }
+
+  /** The digest of an upload of `size` bytes, if a kept digest covers exactly them; forgets it either way. */
+  take(id: string, size: number): Digest | undefined {
+    const kept = this.#kept.get(id);
+    this.#kept.delete(id);
+    return kept !== undefined && kept.bytes === size ? kept.digest() : undefined;
+  }
+
+  /** Forgets an upload's digest. */
+  forget(id: string): void {
+    this.#kept.delete(id);
+  }
 }
 
 /**
@@ -59,12 +122,7 @@ async function writeHashed(source: Readable, path: string, onProgress?: Progress
  * fsync'd and verified: written to `<root>/tmp`, renamed into place, then the directory is fsync'd.
  */
 export class FsBlobStore implements BlobStore {
-  /**
-   * Running digests of uploads in progress, fed with the bytes as they are appended, so a commit need not
-   * read the whole upload again. Trusted only while it covers exactly the bytes on disk; otherwise (another
-   * process took part, a restart, a broken append) the commit re-hashes the file.
-   */
-  private readonly uploadHashes = new Map<string, { hash: Hash; bytes: number }>();
+  private readonly uploadDigests = new UploadDigests();
 
   constructor(readonly root: string) {}
 
@@ -270,20 +328,15 @@ export class FsBlobStore implements BlobStore {
       throw new ModelVaultError('conflict', `upload ${id} is at offset ${session.offset}, not ${offset}`, { upload: id, offset: session.offset, hint: `resume from offset ${session.offset}` });
     }
     const path = join(this.uploadDir(id), 'data');
-    const previous = this.uploadHashes.get(id);
-    this.uploadHashes.delete(id);
-    const running = previous && previous.bytes === offset ? previous : offset === 0 ? { hash: createHash('sha256'), bytes: 0 } : undefined;
-    let hashed = 0;
+    const running = this.uploadDigests.resume(id, offset);
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        running?.hash.update(chunk);
-        hashed += chunk.length;
+        running?.update(chunk);
         cb(null, chunk);
       },
     });
     // A broken connection keeps every byte that arrived, so the client can resume from the new offset;
-    // a failing disk is an error, not a short upload. The stream owns its descriptor (a failed pipeline
-    // closes it); the fsync goes through a handle of its own.
+    // a failing disk is an error, not a short upload. The stream owns its descriptor, as in writeHashed.
     let writeError: unknown;
     const out = createWriteStream(path, { flags: 'a', highWaterMark: WRITE_BUFFER });
     // A torn-down pipeline hands the source's error to the writer too; only file-system errors count here.
@@ -293,35 +346,21 @@ export class FsBlobStore implements BlobStore {
     await pipeline(source, tap, out).catch(() => undefined);
     if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
     if (writeError) throw toModelVaultError(writeError);
-    const fh = await open(path, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fsyncFile(path);
     const after = await this.getUpload(id);
     // Appends are sequential, so equal byte counts mean the digest covers exactly what is on disk.
-    if (running && running.bytes + hashed === after.offset) {
-      running.bytes = after.offset;
-      this.uploadHashes.set(id, running);
-      if (this.uploadHashes.size > 1000) this.uploadHashes.delete(this.uploadHashes.keys().next().value!);
-    }
+    this.uploadDigests.keep(id, running, after.offset);
     return after;
   }
 
   async commitUpload(id: string, digest: Digest): Promise<PutResult> {
     parseDigest(digest);
     const dir = this.uploadDir(id);
-    const running = this.uploadHashes.get(id);
-    this.uploadHashes.delete(id);
     const session = await this.getUpload(id);
     const data = join(dir, 'data');
-    let actual: Digest;
-    let size: number;
-    if (running && running.bytes === session.offset) {
-      actual = `sha256:${running.hash.digest('hex')}`;
-      size = running.bytes;
-    } else {
+    let actual = this.uploadDigests.take(id, session.offset);
+    let size = session.offset;
+    if (actual === undefined) {
       const hasher = new HashingStream();
       await pipeline(createReadStream(data, { highWaterMark: 1 << 20 }), hasher, async function* (src) {
         for await (const _ of src) void _;
@@ -341,7 +380,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async abortUpload(id: string): Promise<void> {
-    this.uploadHashes.delete(id);
+    this.uploadDigests.forget(id);
     await this.getUpload(id);
     await rm(this.uploadDir(id), { recursive: true, force: true });
   }

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 import { makeModelDir, tempDir } from '../helpers/model-dir.ts';
-
-/** Mounts a small tmpfs (root only); undefined where mounting is not permitted. */
-function mountTmpfs(dir: string, options: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  return spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]).status === 0;
-}
+import { canMount, mountTmpfs, unmount } from '../helpers/tmpfs.ts';
 
 function filesUnder(dir: string): string[] {
   try {
@@ -19,14 +13,6 @@ function filesUnder(dir: string): string[] {
     return [];
   }
 }
-
-const canMount = process.getuid?.() === 0 && (() => {
-  const probe = tempDir('mv-mount-probe-');
-  const ok = mountTmpfs(probe, 'size=64k');
-  if (ok) spawnSync('umount', [probe]);
-  rmSync(probe, { recursive: true, force: true });
-  return ok;
-})();
 
 describe('storage failures', () => {
   const work = tempDir('mv-disk-');
@@ -45,7 +31,7 @@ describe('storage failures', () => {
   describe('on a full disk', { skip: canMount ? false : 'needs root to mount a small tmpfs' }, () => {
     const blobs = join(work, 'full-blobs');
     before(() => assert.ok(mountTmpfs(blobs, 'size=256k')));
-    after(() => spawnSync('umount', [blobs]));
+    after(() => unmount(blobs));
 
     it('a push that does not fit fails with storage_full and leaves nothing behind', async () => {
       const home = join(work, 'home-full');
@@ -65,7 +51,7 @@ describe('storage failures', () => {
   describe('on a read-only disk', { skip: canMount ? false : 'needs root to mount a small tmpfs' }, () => {
     const blobs = join(work, 'ro-blobs');
     before(() => assert.ok(mountTmpfs(blobs, 'size=64k,ro')));
-    after(() => spawnSync('umount', [blobs]));
+    after(() => unmount(blobs));
 
     it('the blob store reports storage_unavailable with a fix', async () => {
       const { dir } = makeModelDir({ root: join(work, 'model-ro') });
