@@ -102,19 +102,30 @@ export function describePrincipal(p: Principal): WhoAmI {
  * not query the database for every request.
  */
 export class IdentityService {
-  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /**
+   * Tokens verified in the last second, keyed by the presented secret itself: a hit costs one map lookup, not a
+   * sha256 (which alone would be a few per cent of a cached registry read). Expired entries are swept as it grows,
+   * and every token, role or user change empties it.
+   */
+  private readonly cache: Map<string, { principal: Principal; until: number }>;
+  /** Token lookups under way, and a count of changes that makes a lookup begun before one of them stale. */
+  private readonly pending: Map<string, Promise<Principal>>;
+  private readonly generation: { value: number };
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly config: AuthConfig,
     private readonly actor: string,
-  ) {}
+    shared?: IdentityService,
+  ) {
+    this.cache = shared?.cache ?? new Map();
+    this.pending = shared?.pending ?? new Map();
+    this.generation = shared?.generation ?? { value: 0 };
+  }
 
   /** The same service acting as another user (sharing the token cache). */
   as(actor: string): IdentityService {
-    const other = new IdentityService(this.db, this.config, actor);
-    (other as unknown as { cache: IdentityService['cache'] }).cache = this.cache;
-    return other;
+    return new IdentityService(this.db, this.config, actor, this);
   }
 
   private async log(trx: Kysely<Database>, action: string, subject: string, payload: Record<string, unknown>, actor = this.actor): Promise<void> {
@@ -186,7 +197,7 @@ export class IdentityService {
       await trx.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: new Date().toISOString() }).where('name', '=', name).execute();
       await this.log(trx, disabled ? 'user.disabled' : 'user.enabled', `users/${name}`, { user: name });
     });
-    this.cache.clear();
+    this.forgetTokens();
     return this.getUser(name);
   }
 
@@ -208,7 +219,7 @@ export class IdentityService {
       }
       await this.log(trx, 'user.roles_changed', `users/${name}`, { user: name, added: change.add ?? [], removed: change.remove ?? [], ...(models ? { models } : {}) });
     });
-    this.cache.clear();
+    this.forgetTokens();
     return this.getUser(name);
   }
 
@@ -269,7 +280,7 @@ export class IdentityService {
       await trx.updateTable('api_tokens').set({ revoked_at: new Date().toISOString(), revoked_by: this.actor }).where('id', '=', id).execute();
       await this.log(trx, 'token.revoked', `tokens/${id}`, { token: id, user: t.user });
     });
-    this.cache.clear();
+    this.forgetTokens();
     return this.getToken(id);
   }
 
@@ -282,22 +293,33 @@ export class IdentityService {
 
   /** The principal of an API token verified within the last second (and not expired since), without a query. */
   cached(secret: string): Principal | undefined {
-    const hit = this.cache.get(tokenHash(secret));
-    return hit && hit.until > Date.now() ? hit.principal : undefined;
+    const hit = this.cache.get(secret);
+    return hit !== undefined && hit.until > Date.now() ? hit.principal : undefined;
   }
 
   /** Verifies an API token: its shape, that it exists, is not revoked or expired, and that its user is enabled. */
   async authenticate(secret: string): Promise<Principal> {
     checkTokenShape(secret);
-    const hash = tokenHash(secret);
-    const hit = this.cache.get(hash);
+    const hit = this.cache.get(secret);
+    if (hit !== undefined && hit.until > Date.now()) return hit.principal;
+    // Concurrent requests with the same token share one lookup when its cache entry lapses.
+    const pending = this.pending.get(secret);
+    if (pending) return pending;
+    const lookup: Promise<Principal> = this.lookUpToken(secret).finally(() => {
+      if (this.pending.get(secret) === lookup) this.pending.delete(secret);
+    });
+    this.pending.set(secret, lookup);
+    return lookup;
+  }
+
+  private async lookUpToken(secret: string): Promise<Principal> {
+    const generation = this.generation.value;
     const now = Date.now();
-    if (hit && hit.until > now) return hit.principal;
     const row = await this.db
       .selectFrom('api_tokens')
       .innerJoin('users', 'users.name', 'api_tokens.user_name')
       .select(['api_tokens.id', 'api_tokens.user_name', 'api_tokens.scope', 'api_tokens.models', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'users.disabled'])
-      .where('api_tokens.hash', '=', hash)
+      .where('api_tokens.hash', '=', tokenHash(secret))
       .executeTakeFirst();
     if (!row) throw new ModelVaultError('unauthenticated', 'the API token is not known to this registry', { hint: 'check MODELVAULT_TOKEN, or create a token with `modelvault tokens create`' });
     if (row.revoked_at) throw new ModelVaultError('unauthenticated', `API token ${row.id} was revoked`, { hint: 'create a new token with `modelvault tokens create`' });
@@ -305,10 +327,25 @@ export class IdentityService {
     if (Number(row.disabled) === 1) throw new ModelVaultError('unauthenticated', `user ${row.user_name} is disabled`, { hint: 'ask an administrator to enable the user' });
     const base = await this.principalOf(row.user_name, 'token');
     const principal: Principal = { ...base, token: { id: row.id, scope: row.scope as TokenScope, ...(row.models ? { models: row.models } : {}) } };
-    if (this.cache.size > 10_000) this.cache.clear();
+    // A change to tokens, roles or users while this lookup ran may have made its answer stale: then it is not kept.
+    if (generation !== this.generation.value) return principal;
+    if (this.cache.size >= 1_000) this.sweep(now);
     // Remembered briefly, and never past the token's expiry.
-    this.cache.set(hash, { principal, until: Math.min(now + TOKEN_CACHE_MS, row.expires_at === null ? Infinity : Date.parse(row.expires_at)) });
+    this.cache.set(secret, { principal, until: Math.min(now + TOKEN_CACHE_MS, row.expires_at === null ? Infinity : Date.parse(row.expires_at)) });
     return principal;
+  }
+
+  /** Forgets every verified token: called after any change to tokens, roles or users. */
+  private forgetTokens(): void {
+    this.cache.clear();
+    this.pending.clear();
+    this.generation.value++;
+  }
+
+  /** Drops the expired entries of the token cache, or all of them when that is not enough. */
+  private sweep(now: number): void {
+    for (const [secret, entry] of this.cache) if (entry.until <= now) this.cache.delete(secret);
+    if (this.cache.size >= 1_000) this.cache.clear();
   }
 
   /** Records a refused request (failed authentication or a denied permission) in the audit log. */
