@@ -49,6 +49,6 @@ describe('the verified-token cache', () => {
     assert.deepEqual(before.roles, ['ml_engineer']);
     await identity.changeRoles('carol', { add: ['analyst'] });
     assert.equal(identity.cached(token), undefined);
-    assert.deepEqual((await identity.authenticate(token)).roles.sort(), ['analyst', 'ml_engineer']);
+    assert.deepEqual([...(await identity.authenticate(token)).roles].sort(), ['analyst', 'ml_engineer']);
   });
 });
