@@ -8,6 +8,7 @@ import { digestHex, isDigest, parseDigest, type Digest } from '../core/digest.ts
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
 import { UPLOAD_ID_PATTERN, type BlobStore, type ByteRange, type ProgressFn, type PutResult, type UploadSession } from './blob-store.ts';
 import { hashFiles } from './hash-pool.ts';
+import { lockUpload } from './upload-lock.ts';
 
 /** Network bodies arrive in 64 KiB pieces; buffering a few MiB lets the file stream write them in large batches. */
 const WRITE_BUFFER = 4 << 20;
@@ -171,15 +172,19 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Moves a verified temp file into place, or drops it when the blob already exists. */
+  /**
+   * Moves a verified temp file into place, or drops it when an intact copy of the blob is there already. A stored
+   * copy whose bytes no longer hash to its digest (a flipped bit, a torn write) is replaced by the verified one.
+   */
   private async publish(tmp: string, digest: Digest, size: number): Promise<PutResult> {
     const final = this.pathOf(digest);
-    if (await this.stat(digest)) {
+    if ((await this.stat(digest))?.size === size && (await this.verify(digest))) {
       await rm(tmp, { force: true });
       return { digest, size, created: false };
     }
     const dir = join(final, '..');
     await mkdir(dir, { recursive: true });
+    // rename replaces a corrupt copy in one step: a reader sees the old file or the new one, never a mix.
     await rename(tmp, final);
     await fsyncDir(dir);
     return { digest, size, created: true };
@@ -322,12 +327,29 @@ export class FsBlobStore implements BlobStore {
   }
 
   async appendUpload(id: string, offset: number, source: Readable): Promise<UploadSession> {
+    const dir = this.uploadDir(id);
+    let release: () => Promise<void>;
+    try {
+      release = await lockUpload(dir, id, 'append to');
+    } catch (err) {
+      source.resume();
+      throw err;
+    }
+    try {
+      return await this.append(id, dir, offset, source);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Appends under the session's lock: no other append, commit or abort runs meanwhile. */
+  private async append(id: string, dir: string, offset: number, source: Readable): Promise<UploadSession> {
     const session = await this.getUpload(id);
     if (offset !== session.offset) {
       source.resume();
       throw new ModelVaultError('conflict', `upload ${id} is at offset ${session.offset}, not ${offset}`, { upload: id, offset: session.offset, hint: `resume from offset ${session.offset}` });
     }
-    const path = join(this.uploadDir(id), 'data');
+    const path = join(dir, 'data');
     const running = this.uploadDigests.resume(id, offset);
     const tap = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -348,7 +370,7 @@ export class FsBlobStore implements BlobStore {
     if (writeError) throw toModelVaultError(writeError);
     await fsyncFile(path);
     const after = await this.getUpload(id);
-    // Appends are sequential, so equal byte counts mean the digest covers exactly what is on disk.
+    // Appends to a session are one at a time, so equal byte counts mean the digest covers exactly what is on disk.
     this.uploadDigests.keep(id, running, after.offset);
     return after;
   }
@@ -356,6 +378,16 @@ export class FsBlobStore implements BlobStore {
   async commitUpload(id: string, digest: Digest): Promise<PutResult> {
     parseDigest(digest);
     const dir = this.uploadDir(id);
+    const release = await lockUpload(dir, id, 'commit');
+    try {
+      return await this.commit(id, dir, digest);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Commits under the session's lock: no append is in flight, so the bytes hashed are the bytes published. */
+  private async commit(id: string, dir: string, digest: Digest): Promise<PutResult> {
     const session = await this.getUpload(id);
     const data = join(dir, 'data');
     let actual = this.uploadDigests.take(id, session.offset);
@@ -376,12 +408,23 @@ export class FsBlobStore implements BlobStore {
     await mkdir(join(this.root, 'tmp'), { recursive: true });
     await rename(data, tmp);
     await rm(dir, { recursive: true, force: true });
+    // The file moved is the file hashed: nothing may have grown it since.
+    const moved = (await stat(tmp)).size;
+    if (moved !== size) {
+      await rm(tmp, { force: true });
+      throw new ModelVaultError('digest_mismatch', `upload ${id} changed while it was committed (${moved} bytes, ${size} hashed)`, { expected: digest, hint: 'the upload was discarded; upload the file again' });
+    }
     return this.publish(tmp, digest, size);
   }
 
   async abortUpload(id: string): Promise<void> {
+    const dir = this.uploadDir(id);
+    const release = await lockUpload(dir, id, 'abort');
     this.uploadDigests.forget(id);
-    await this.getUpload(id);
-    await rm(this.uploadDir(id), { recursive: true, force: true });
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      await release();
+    }
   }
 }

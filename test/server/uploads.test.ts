@@ -104,4 +104,41 @@ describe('resumable uploads', () => {
     assert.equal(aborted.status, 204);
     assert.equal((await call(`${srv.url}/api/v1/blobs/uploads/${body.id}`, 'GET')).status, 404);
   });
+
+  it('lets one request write a session at a time: a second PATCH at the same offset and a commit meanwhile get 409', async () => {
+    const data = randomBytes(1 << 20);
+    const { body } = await call(`${srv.url}/api/v1/blobs/uploads`, 'POST');
+    const id = body.id as string;
+    // A PATCH that sends half its body and then waits, holding the session.
+    const held = request(`${srv.url}/api/v1/blobs/uploads/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': data.length, 'upload-offset': 0, ...srv.auth },
+    });
+    const heldDone = new Promise<number>((resolve, reject) => {
+      held.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      held.on('error', reject);
+    });
+    held.write(data.subarray(0, data.length / 2));
+    for (let i = 0; i < 200 && (await offsetOf(srv, id)) === 0; i++) await sleep(10);
+    assert.ok((await offsetOf(srv, id)) > 0, 'the first PATCH is writing');
+
+    const second = await authedFetch(`${srv.url}/api/v1/blobs/uploads/${id}`, { method: 'PATCH', headers: { 'upload-offset': '0', 'content-type': 'application/octet-stream' }, body: data });
+    assert.equal(second.status, 409);
+    const problem = (await second.json()) as { code: string; detail: string };
+    assert.equal(problem.code, 'conflict');
+    assert.match(problem.detail, new RegExp(`^cannot append to upload ${id}: another request is writing it`));
+    const early = await call(`${srv.url}/api/v1/blobs/uploads/${id}?digest=${sha256(data)}`, 'PUT');
+    assert.equal(early.status, 409);
+    assert.match(early.body.detail as string, new RegExp(`^cannot commit upload ${id}: another request is writing it`));
+
+    held.end(data.subarray(data.length / 2));
+    assert.equal(await heldDone, 200);
+    const commit = await call(`${srv.url}/api/v1/blobs/uploads/${id}?digest=${sha256(data)}`, 'PUT');
+    assert.equal(commit.status, 201);
+    const got = await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`);
+    assert.ok(Buffer.from(await got.arrayBuffer()).equals(data), 'the blob holds exactly the one body');
+  });
 });

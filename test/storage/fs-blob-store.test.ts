@@ -423,9 +423,10 @@ describe('resumable uploads', () => {
     const up = await store.createUpload();
     await store.appendUpload(up.id, 0, Readable.from([Buffer.from('abc')]));
     const body = Readable.from([Buffer.from('zzz')]);
+    const drained = once(body, 'end');
     await assert.rejects(store.appendUpload(up.id, 5, body), (e: unknown) =>
       e instanceof ModelVaultError && e.code === 'conflict' && e.message === `upload ${up.id} is at offset 3, not 5` && e.details.offset === 3 && e.details.hint === 'resume from offset 3');
-    await once(body, 'end');
+    await drained;
     assert.equal((await store.getUpload(up.id)).offset, 3);
   });
 
@@ -501,6 +502,12 @@ describe('a blob store on a full disk', { skip: canMount ? false : 'needs root t
     assert.deepEqual(filesIn(join(disk, 'tmp')), []);
     const up = await store.createUpload();
     await assert.rejects(store.appendUpload(up.id, 0, Readable.from([big])), code('storage_full'));
+    // Whatever room is left (the append's lock file was removed) is taken, so ready()'s probe finds none.
+    try {
+      writeFileSync(join(disk, 'filler'), randomBytes(64 << 10));
+    } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+    }
     await assert.rejects(store.ready(), (e: unknown) => e instanceof ModelVaultError && e.code === 'storage_full' && e.message.startsWith(`blob storage at ${disk} is not usable`));
   });
 });
