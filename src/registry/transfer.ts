@@ -5,6 +5,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
+import { checkManifestPaths } from '../core/manifest.ts';
 import { safeRelativePath } from '../core/paths.ts';
 import { mapLimit } from '../core/concurrency.ts';
 import { hashFiles } from '../storage/hash-pool.ts';
@@ -119,21 +120,62 @@ async function hashLocal(path: string): Promise<Digest> {
   return `sha256:${h.digest('hex')}`;
 }
 
-/** Resolves a manifest path inside `root`, refusing anything that would land outside it. */
-function destinationOf(root: string, path: string): string {
-  const rel = safeRelativePath(path, 'manifest path');
+/** Resolves a manifest path (checked by `checkManifestPaths`) inside `root`, refusing anything that would land outside it. */
+function destinationOf(root: string, rel: string): string {
   const dest = join(root, ...rel.split('/'));
   const back = relative(root, dest);
-  if (back.startsWith('..') || back === '') throw new ModelVaultError('invalid_path', `manifest path ${path} leaves the target directory`, { path });
+  if (back.startsWith('..') || back === '') throw new ModelVaultError('invalid_path', `manifest path ${rel} leaves the target directory`, { path: rel });
   return dest;
+}
+
+/**
+ * Refuses to write through what is already in the target directory: every directory on the way to a file must be
+ * a real directory (or not exist yet), never a symlink, which would carry the write wherever it points.
+ */
+async function checkNoLinks(root: string, rel: string, checked: Map<string, Promise<void>>): Promise<void> {
+  const parts = rel.split('/');
+  for (let n = 1; n < parts.length; n++) {
+    const dirRel = parts.slice(0, n).join('/');
+    let check = checked.get(dirRel);
+    if (!check) {
+      check = lstat(join(root, ...parts.slice(0, n))).then(
+        (s) => {
+          if (s.isSymbolicLink()) throw new ModelVaultError('invalid_path', `${dirRel} in the target directory is a symlink; a pull does not write through links`, { path: dirRel, hint: 'remove the link or pull into an empty directory' });
+          if (!s.isDirectory()) throw new ModelVaultError('conflict', `${dirRel} exists in the target directory and is not a directory`, { path: dirRel, hint: 'remove it or pull into an empty directory' });
+        },
+        (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw toModelVaultError(err);
+        },
+      );
+      checked.set(dirRel, check);
+    }
+    await check;
+  }
+}
+
+/** Leftovers of downloads that were killed before they finished: `.<12 hex>.mvpart` beside the files they were for. */
+const PART_FILE = /^\.[0-9a-f]{12}\.mvpart$/;
+
+async function removeLeftoverParts(dirs: Iterable<string>): Promise<void> {
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => PART_FILE.test(n)).map((n) => rm(join(dir, n), { force: true })));
+  }
 }
 
 /**
  * Streams one blob into `dest`: bytes go to a hidden temp file in the same directory and are hashed as they
  * arrive; only a complete, verified, fsync'd file is renamed into place. A broken stream resumes from its offset.
  */
-export async function downloadVerified(transport: BlobTransport, file: ManifestEntry, dest: string, onProgress?: (bytes: number) => void): Promise<void> {
+export async function downloadVerified(transport: BlobTransport, file: ManifestEntry, dest: string, onProgress?: (bytes: number) => void, within?: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
+  // Made just now, or checked before: the directory must still be where the path says, not behind a link.
+  const insideRoot = async (): Promise<void> => {
+    if (within === undefined) return;
+    const real = await realpath(dirname(dest));
+    if (real !== within && !real.startsWith(within + sep)) throw new ModelVaultError('invalid_path', `${file.path}: its directory now resolves outside the target directory (to ${real})`, { path: file.path, hint: 'something replaced a directory with a link during the pull; pull into a directory only you can write' });
+  };
+  await insideRoot();
   const tmp = join(dirname(dest), `.${randomBytes(6).toString('hex')}.mvpart`);
   const hash = createHash('sha256');
   let written = 0;
@@ -202,6 +244,12 @@ export async function downloadVerified(transport: BlobTransport, file: ManifestE
     throw err;
   }
   await fh.close();
+  try {
+    await insideRoot();
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
   await rename(tmp, dest);
 }
 
@@ -219,9 +267,13 @@ export interface PullOptions {
 export async function pullVersion(opts: PullOptions): Promise<PulledFile[]> {
   await mkdir(opts.dir, { recursive: true });
   const root = await realpath(opts.dir);
-  const plan = opts.version.files.map((f) => ({ file: f, dest: destinationOf(root, f.path) }));
+  // The manifest comes from a server, which may be hostile: it is held to the registry's own path rules.
+  const paths = checkManifestPaths(opts.version.files.map((f) => f.path));
+  const plan = opts.version.files.map((f, i) => ({ file: f, dest: destinationOf(root, paths[i]!) }));
+  const checked = new Map<string, Promise<void>>();
   // Decide every file before writing any, so a conflict leaves the directory untouched.
-  const existing = await mapLimit(plan, 4, async ({ file, dest }) => {
+  const existing = await mapLimit(plan, 4, async ({ file, dest }, i) => {
+    await checkNoLinks(root, paths[i]!, checked);
     const s = await lstat(dest).catch(() => undefined);
     if (!s) return 'absent' as const;
     if (s.isSymbolicLink() || !s.isFile()) {
@@ -233,12 +285,13 @@ export async function pullVersion(opts: PullOptions): Promise<PulledFile[]> {
     }
     return 'different' as const;
   });
+  await removeLeftoverParts(new Set(plan.map((p) => dirname(p.dest))));
   return mapLimit(plan, 2, async ({ file, dest }, i) => {
     if (existing[i] === 'same') {
       opts.onProgress?.(i, file.size);
       return { path: file.path, digest: file.digest, size: file.size, status: 'unchanged' as const };
     }
-    await downloadVerified(opts.transport, file, dest, (b) => opts.onProgress?.(i, b));
+    await downloadVerified(opts.transport, file, dest, (b) => opts.onProgress?.(i, b), root);
     return { path: file.path, digest: file.digest, size: file.size, status: 'written' as const };
   });
 }

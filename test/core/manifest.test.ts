@@ -99,6 +99,24 @@ describe('checking a manifest a client sends', () => {
     assert.doesNotThrow(() => checkManifest([{ path: 'a/b', size: 1, digest: D1 }, { path: 'a/c', size: 1, digest: D1 }]));
   });
 
+  it('refuses files in version control, names that differ only in case or Unicode form, and a file used as a directory', () => {
+    const entries = (...paths: string[]): ClientManifestEntry[] => paths.map((path) => ({ path, size: 1, digest: D1 }));
+    const cases: [string[], RegExp, string][] = [
+      [['a', '.git/config'], /^files\[1\]\.path \.git\/config is inside a version-control directory \(\.git\)$/, 'files[1].path'],
+      [['w/.Git/hooks/pre-commit'], /^files\[0\]\.path w\/\.Git\/hooks\/pre-commit is inside a version-control directory \(\.Git\)$/, 'files[0].path'],
+      [['.svn/entries'], /\(\.svn\)$/, 'files[0].path'],
+      [['.HG/hgrc'], /\(\.HG\)$/, 'files[0].path'],
+      [['README.md', 'readme.MD'], /^files\[1\]\.path readme\.MD and files\[0\]\.path README\.md differ only in letter case or Unicode form: on a case-insensitive file system one would overwrite the other$/, 'files[1].path'],
+      [['Dir/a', 'dir/a'], /^files\[1\]\.path dir\/a and files\[0\]\.path Dir\/a differ only/, 'files[1].path'],
+      [['\u00c5.bin', 'A\u030a.bin'], /^files\[1\]\.path A\u030a\.bin and files\[0\]\.path \u00c5\.bin differ only/, 'files[1].path'],
+      [['m', 'n', 'm/x'], /^files\[2\]\.path m\/x is inside files\[0\]\.path m, which is a file$/, 'files[2].path'],
+      [['p/q/r', 'p/q'], /^files\[0\]\.path p\/q\/r is inside files\[1\]\.path p\/q, which is a file$/, 'files[0].path'],
+    ];
+    for (const [paths, message, field] of cases) assert.throws(() => checkManifest(entries(...paths)), refused('invalid_path', message, field), paths.join(' '));
+    // Names that only look alike are fine: a dot-directory of another name, a file beside a directory of a longer name.
+    assert.deepEqual(checkManifest(entries('.github/x', 'git/config', 'a.git', 'm', 'mm/x', 'm.d/x')).map((f) => f.path), ['.github/x', 'git/config', 'a.git', 'm', 'mm/x', 'm.d/x']);
+  });
+
   it('refuses a digest that is not sha256:<hex>, naming the entry and the value', () => {
     for (const digest of [D1.toUpperCase(), D1.slice(0, -1), 'md5:abc', 42, undefined]) {
       assert.throws(() => checkManifest([{ path: 'a', size: 1, digest: D1 }, { path: 'b', size: 1, digest: digest as Digest }]),
