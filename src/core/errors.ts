@@ -85,6 +85,10 @@ export function toModelVaultError(err: unknown): ModelVaultError {
         return new ModelVaultError('storage_unavailable', `permission denied${where}`, { path: e.path, hint: 'make the directory writable or set MODELVAULT_HOME to a writable directory' }, { cause: err });
       case 'ENOENT':
         return new ModelVaultError('not_found', `no such file or directory${where}`, { path: e.path }, { cause: err });
+      case 'SQLITE_BUSY':
+      case 'SQLITE_BUSY_SNAPSHOT':
+      case 'SQLITE_LOCKED':
+        return new ModelVaultError('storage_unavailable', 'the database stayed locked by another process for longer than the 10 s busy timeout', { hint: 'another command or server holds a long write on this home; retry when it has finished' }, { cause: err });
       case 'ECONNREFUSED':
       case 'ENOTFOUND':
       case 'ECONNRESET':

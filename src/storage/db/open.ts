@@ -1,10 +1,30 @@
 import type Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from './kysely.ts';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver as KyselySqliteDriver } from './kysely.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ModelVaultError } from '../../core/errors.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database, MetadataDb } from './schema.ts';
+
+/**
+ * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction that
+ * reads and then writes cannot wait for another process's write lock (SQLite answers `database is locked` at once
+ * rather than risk a deadlock); one that asks for the lock first waits for it, up to the busy timeout. So two
+ * commands on one home take turns instead of one failing.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: Sqlite.Database) {
+    super({ database });
+  }
+
+  override createDriver(): KyselySqliteDriver {
+    const driver = new KyselySqliteDriver({ database: this.database });
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
 
 /** Opens the metadata database at `url` (`postgres://…`, `sqlite:PATH` or a file path) and migrates it. */
 export async function openMetadataDb(url: string): Promise<MetadataDb> {
@@ -28,6 +48,7 @@ export async function openMetadataDb(url: string): Promise<MetadataDb> {
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = NORMAL');
       sqlite.pragma('foreign_keys = ON');
+      // The 10 s that toModelVaultError names when SQLITE_BUSY outlasts it.
       sqlite.pragma('busy_timeout = 10000');
     } catch (err) {
       throw new ModelVaultError('storage_unavailable', `cannot open the database ${file}: ${(err as Error).message}`, {
@@ -35,7 +56,7 @@ export async function openMetadataDb(url: string): Promise<MetadataDb> {
         hint: 'check that MODELVAULT_HOME is writable, or set MODELVAULT_DATABASE_URL',
       }, { cause: err });
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
     // total_changes counts this connection's own writes and is exact on every call; data_version moves when
     // another process commits, and reading it touches the WAL's shared memory, so it is read at most once a
     // millisecond: a commit by another process reaches cached reads within 1 ms.
