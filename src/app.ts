@@ -101,6 +101,9 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   const logKey = loadLogKey({ home: settings.home, ...(config.log.origin !== undefined ? { origin: config.log.origin } : {}), ...(settings.logKey !== undefined ? { signerKey: settings.logKey } : {}) });
   const blobs = openBlobStore(settings.blobUrl);
   await blobs.ready();
+  // Housekeeping: the temp files of a write that was killed and the upload sessions left idle. What it cannot
+  // remove now (a file another process holds open on a strange file system) it tries again next time.
+  await blobs.sweep?.().catch(() => undefined);
   const opened = await openMetadataDb(settings.databaseUrl);
   // Every transaction of this handle can sign the checkpoints of the events it appends.
   const metadata: MetadataDb = { ...opened, db: bindAuditLog(opened.db, logKey, opened.dialect) };

@@ -150,7 +150,13 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
 export async function startServer(app: AppContext, options: { host: string; port: number; logger?: boolean }): Promise<RunningServer> {
   const server = await buildServer(app, { logger: options.logger ?? true });
   await server.listen({ host: options.host, port: options.port });
+  // A long-running server sweeps the leftovers of interrupted writes every hour, as each start does.
+  const sweeper = setInterval(() => void app.blobs.sweep?.().catch((err: unknown) => server.log.warn({ err }, 'could not remove leftover temp files or expired uploads')), 60 * 60 * 1000);
+  sweeper.unref();
   const addr = server.server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return { url: `http://${host}:${addr.port}`, host: addr.address, port: addr.port, server, close: () => server.close() };
+  return { url: `http://${host}:${addr.port}`, host: addr.address, port: addr.port, server, close: () => {
+    clearInterval(sweeper);
+    return server.close();
+  } };
 }

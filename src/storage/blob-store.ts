@@ -20,6 +20,24 @@ export interface ByteRange {
   end: number;
 }
 
+/** How old leftovers must be before `sweep` removes them. */
+export interface SweepOptions {
+  /** A temp file not written to for this long belongs to a write that stopped; default one hour. */
+  tempGraceMs?: number;
+  /** An upload session not appended to for this long has expired; default 24 hours. */
+  uploadExpiryMs?: number;
+}
+
+/** What a sweep removed. */
+export interface SweepReport {
+  tempFiles: number;
+  uploads: number;
+  bytes: number;
+}
+
+export const DEFAULT_TEMP_GRACE_MS = 60 * 60 * 1000;
+export const DEFAULT_UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
 /** Content-addressed storage of immutable blobs. */
 export interface BlobStore {
   /** Size of a stored blob, or undefined when absent. */
@@ -53,6 +71,11 @@ export interface BlobStore {
   abortUpload(id: string): Promise<void>;
   /** Checks that the store is usable (writable, reachable). */
   ready(): Promise<void>;
+  /**
+   * Removes what interrupted work left behind: temp files of writes that stopped (a killed push) more than
+   * `tempGraceMs` ago, and upload sessions idle for more than `uploadExpiryMs` whose writer is gone.
+   */
+  sweep?(options?: SweepOptions): Promise<SweepReport>;
   /** A local file holding a stored blob's bytes, for readers that need random access (the scanner); undefined when the store has none. */
   localPath?(digest: Digest): string | undefined;
 }
