@@ -25,6 +25,10 @@ export const AUDIT_PROBLEM_KINDS = [
   'anchor_unknown_checkpoint',
   'anchor_root',
   'anchor_unlogged',
+  'version_unlogged',
+  'version_altered',
+  'evidence_unlogged',
+  'evidence_altered',
   'too_many_problems',
 ] as const;
 
@@ -53,8 +57,16 @@ export const AuditProblem = Closed({
   message: Text,
 });
 
-/** Outcome of `verify`; `size` is the largest of stored leaves, logged event rows and checkpoint sizes. */
-export const AuditReport = Closed({ ok: Type.Boolean(), size: Count, checked: Closed({ events: Count, checkpoints: Count, anchors: Count }), problems: Type.Array(AuditProblem) });
+/**
+ * Outcome of `verify`; `size` is the largest of stored leaves, logged event rows and checkpoint sizes. `versions`
+ * and `evidence` count the rows compared with what the log recorded of them (absent when only the log was checked).
+ */
+export const AuditReport = Closed({
+  ok: Type.Boolean(),
+  size: Count,
+  checked: Closed({ events: Count, checkpoints: Count, anchors: Count, versions: Type.Optional(Count), evidence: Type.Optional(Count) }),
+  problems: Type.Array(AuditProblem),
+});
 
 /** One event of the audit log with its leaf index. */
 export const AuditLogEntry = Closed({ index: Count, id: Count, time: Text, actor: Text, action: Text, subject: Text, model: Nullable(Text), payload: AnyObject });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Anchor, AnchorInput, AuditLogFilter, AuditLogPage, AuditReport, AuditService, ConsistencyProof, InclusionProof, SignedCheckpoint } from '../audit/index.ts';
+import { checkRecordedState } from '../registry/index.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { exportAnchors, exportProvenance } from './exports/index.ts';
 import { listTrustedKeys, trustKey, untrustKey, type SigningPolicy, type TrustedKey, type TrustKeyInput, type TrustResult } from './keys/index.ts';
@@ -51,8 +52,16 @@ export class IntegrityService implements IntegrityApi {
     return this.#audit.consistencyProof(from, to);
   }
 
-  verifyLog(): Promise<AuditReport> {
-    return this.#audit.verify();
+  /** The log itself (`AuditService.verify`), then every version's files and every piece of evidence against what the log recorded of them. */
+  async verifyLog(): Promise<AuditReport> {
+    const log = await this.#audit.verify();
+    const state = await checkRecordedState(this.#db);
+    return {
+      ok: log.ok && state.problems.length === 0,
+      size: log.size,
+      checked: { ...log.checked, versions: state.versions, evidence: state.evidence },
+      problems: [...log.problems, ...state.problems],
+    };
   }
 
   recordAnchor(input: AnchorInput): Promise<Anchor> {

@@ -8,6 +8,8 @@ export { appendEvents, readEvents } from './events.ts';
 export type { NewEvent } from './events.ts';
 export { lineageToDot, lineageToMermaid, lineageToText } from './lineage-render.ts';
 export { ReadCache } from './read-cache.ts';
+export { checkRecordedState } from './recorded-state.ts';
+export type { StateProblem, StateReport } from './recorded-state.ts';
 export { RegistryService } from './service.ts';
 export { versionSortKey } from './sort-key.ts';
 export { listModelFiles, pullVersion, storeModelFiles, verifyLocalDir, verifyStoredVersion } from './transfer.ts';

@@ -223,7 +223,7 @@ for (const mode of ['embedded', 'remote'] as const) {
       assert.equal((later.json as { consistentWith: number }).consistentWith, cp.size);
       const verified = await cli('audit', 'verify');
       assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-      assert.match(verified.stdout, /, 1 anchors, no problems\n {2}1 anchor\(s\) checked against the local log only \(the root each records and its anchor\.record event\); no ledger was consulted\n$/);
+      assert.match(verified.stdout, /, 1 anchors, 1 versions and 3 evidence records against the log, no problems\n {2}1 anchor\(s\) checked against the local log only \(the root each records and its anchor\.record event\); no ledger was consulted\n$/);
 
       const anchorsFile = join(work, 'Blockchain_Anchors.json');
       assert.equal((await cli('export', 'anchors', '--out', anchorsFile)).code, 0);

@@ -124,14 +124,14 @@ export function register(program: Command): void {
     });
   audit
     .command('verify')
-    .description('recompute the whole log from the event rows and check every checkpoint, and every anchor against the local log (not on its ledger); exit 1 naming each problem')
+    .description('recompute the whole log from the event rows, check every checkpoint, every anchor against the local log (not on its ledger), and every version\'s files and evidence against what the log recorded; exit 1 naming each problem')
     .action(async (_o, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const report = await withSession(opts, async (s) => (await integrityOf(s)).verifyLog());
       const anchorScope = `  ${report.checked.anchors} anchor(s) checked against the local log only (the root each records and its anchor.record event); no ledger was consulted`;
       emit(opts, report, () =>
         (report.ok
-          ? [`audit log verified: ${report.size} events, ${report.checked.checkpoints} checkpoints, ${report.checked.anchors} anchors, no problems`]
+          ? [`audit log verified: ${report.size} events, ${report.checked.checkpoints} checkpoints, ${report.checked.anchors} anchors${report.checked.versions === undefined ? '' : `, ${report.checked.versions} versions and ${report.checked.evidence ?? 0} evidence records against the log`}, no problems`]
           : [`audit log verification FAILED: ${report.problems.length} problem(s) in ${report.size} events`, ...report.problems.map((p) => `  ${p.kind.padEnd(22)} ${p.message}`)]
         )
           .concat(report.checked.anchors > 0 ? [anchorScope] : [])

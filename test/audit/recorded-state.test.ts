@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, it } from 'node:test';
+import { sql } from 'kysely';
+import type { AuditProblem, AuditReport } from '../../src/audit/index.ts';
+import { onEachBackend, type Backend } from '../helpers/backends.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { storeBlobs } from '../helpers/registry-home.ts';
+import { push } from './helpers.ts';
+
+const sha = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+function only(report: AuditReport, kinds: string[]): AuditProblem[] {
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.problems.map((p) => p.kind).sort(), [...kinds].sort(), JSON.stringify(report.problems, null, 2));
+  return report.problems;
+}
+
+// The log's hashes cover the events; these edits leave the events alone and change the rows they describe.
+onEachBackend('audit verify compares versions and evidence with what the log recorded', (backend: Backend) => {
+  let app: Awaited<ReturnType<typeof backend.open>>;
+  const verify = async (): Promise<AuditReport> => (await app.integrity('alice')).verifyLog();
+  const versionId = async (version: string): Promise<number> =>
+    Number((await app.metadata.db.selectFrom('versions').select('id').where('version', '=', version).executeTakeFirstOrThrow()).id);
+
+  beforeEach(async () => {
+    app = await backend.open();
+    for (let i = 0; i < 3; i++) await push(app, 'state', `1.0.${i}`);
+    await app.registry('alice').addEvidence('state@1.0.1', { kind: 'review', body: { reviewer: 'carol', verdict: 'ok' } });
+    const clean = await verify();
+    assert.equal(clean.ok, true, JSON.stringify(clean.problems));
+    assert.equal(clean.checked.versions, 3);
+    assert.ok(clean.checked.evidence! >= 1, `evidence checked: ${clean.checked.evidence}`);
+  });
+  afterEach(async () => {
+    await app.dispose();
+  });
+
+  it('names a version whose file now points at other bytes', async () => {
+    // Bytes that are really stored, so re-hashing the blobs would find nothing wrong.
+    const [other] = await storeBlobs(app, { 'w.bin': 'substituted weights' });
+    const id = await versionId('1.0.1');
+    await app.metadata.db.updateTable('files').set({ digest: other!.digest, size: other!.size }).where('version_id', '=', id).execute();
+    const [p] = only(await verify(), ['version_altered']);
+    assert.equal(p!.id, id);
+    assert.match(p!.message, /^version state@1\.0\.1 \(row id \d+, logged at index \d+\): its files no longer hash to the logged manifest sha256:[0-9a-f]{64} \(w\.bin differs from the logged digest or size\)$/);
+  });
+
+  it('names a version whose manifest digest, or whose file list, was edited', async () => {
+    const id = await versionId('1.0.2');
+    await app.metadata.db.updateTable('versions').set({ manifest_digest: sha('forged') }).where('id', '=', id).execute();
+    const [p] = only(await verify(), ['version_altered']);
+    assert.equal(p!.message, `version state@1.0.2 (row id ${id}, logged at index ${p!.index}): its manifest digest ${sha('forged')} is not the logged ${p!.message.split(' is not the logged ')[1]}`);
+    assert.notEqual(sha('forged'), p!.message.split(' is not the logged ')[1]);
+
+    const first = await versionId('1.0.0');
+    await app.metadata.db.deleteFrom('files').where('version_id', '=', first).execute();
+    const problems = only(await verify(), ['version_altered', 'version_altered']);
+    assert.match(problems.find((q) => q.id === first)!.message, /\(w\.bin is gone\)$/);
+  });
+
+  it('names evidence whose body was edited, and evidence the log never recorded', async () => {
+    const row = await app.metadata.db.selectFrom('evidence').select(['id', 'body']).where('kind', '=', 'review').executeTakeFirstOrThrow();
+    const forged = JSON.stringify({ reviewer: 'carol', verdict: 'rejected' });
+    await app.metadata.db.updateTable('evidence').set({ body: forged }).where('id', '=', row.id).execute();
+    const [edited] = only(await verify(), ['evidence_altered']);
+    assert.equal(edited!.id, Number(row.id));
+    assert.equal(edited!.message, `review evidence of state@1.0.1 (row id ${Number(row.id)}): its body hashes to ${sha(forged)}, not its recorded ${sha(JSON.stringify({ reviewer: 'carol', verdict: 'ok' }).replace(/\s/g, ''))}`);
+
+    // Digest recomputed to match the forged body: consistent on its own, unknown to the log.
+    await app.metadata.db.updateTable('evidence').set({ digest: sha(forged) }).where('id', '=', row.id).execute();
+    const [unlogged] = only(await verify(), ['evidence_unlogged']);
+    assert.equal(unlogged!.message, `review evidence of state@1.0.1 (row id ${Number(row.id)}, ${sha(forged)}) was never recorded in the audit log`);
+  });
+
+  it('names a version inserted behind the registry\'s back', async () => {
+    const source = await app.metadata.db.selectFrom('versions').selectAll().where('version', '=', '1.0.0').executeTakeFirstOrThrow();
+    const { id: _id, ...copy } = source;
+    await app.metadata.db.insertInto('versions').values({ ...copy, version: '9.9.9', sort_key: `${source.sort_key}-forged` }).execute();
+    const [p] = only(await verify(), ['version_unlogged']);
+    assert.match(p!.message, /^version state@9\.9\.9 \(row id \d+\) has no version\.push event in the audit log$/);
+  });
+
+  it('names a file whose size alone was edited, and `modelvault audit verify` exits 1 naming it', async () => {
+    await sql`UPDATE files SET size = size + 1 WHERE version_id = ${await versionId('1.0.0')}`.execute(app.metadata.db);
+    const report = await verify();
+    only(report, ['version_altered']);
+    assert.match(report.problems[0]!.message, /w\.bin differs from the logged digest or size/);
+    if (backend.name !== 'sqlite') return;
+    const cli = await spawnCli(['audit', 'verify'], { MODELVAULT_HOME: app.home });
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.match(cli.stdout, /^audit log verification FAILED: 1 problem\(s\) in \d+ events\n  version_altered +version state@1\.0\.0 \(row id \d+, logged at index \d+\): its files no longer hash/);
+  });
+});
