@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { AppContext } from '../../src/app.ts';
-import { parseVerifierKey, type Ed25519NoteVerifier } from '../../src/audit/index.ts';
+import { parseVerifierKey, type AuditProblem, type AuditReport, type Ed25519NoteVerifier } from '../../src/audit/index.ts';
 import { storeBlobs } from '../helpers/registry-home.ts';
 
 /** Metadata with every required field. */
@@ -35,4 +36,11 @@ export async function dropAppendOnly(app: AppContext, table: 'events' | 'checkpo
 export async function eventRows(app: AppContext): Promise<{ id: number; leaf_index: number; action: string; subject: string; time: string; actor: string; model: string | null; payload_json: string }[]> {
   const rows = await app.metadata.db.selectFrom('events').selectAll().orderBy('id').execute();
   return rows.map((r) => ({ ...r, id: Number(r.id), leaf_index: Number(r.leaf_index) }));
+}
+
+/** The problems of a failed report, which must be exactly of `kinds` (in any order). */
+export function only(report: AuditReport, kinds: string[]): AuditProblem[] {
+  assert.equal(report.ok, false);
+  assert.deepEqual(report.problems.map((p) => p.kind).sort(), [...kinds].sort(), JSON.stringify(report.problems, null, 2));
+  return report.problems;
 }

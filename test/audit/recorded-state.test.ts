@@ -2,19 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, it } from 'node:test';
 import { sql } from 'kysely';
-import type { AuditProblem, AuditReport } from '../../src/audit/index.ts';
+import type { AuditReport } from '../../src/audit/index.ts';
 import { onEachBackend, type Backend } from '../helpers/backends.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { storeBlobs } from '../helpers/registry-home.ts';
-import { push } from './helpers.ts';
+import { only, push } from './helpers.ts';
 
 const sha = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-
-function only(report: AuditReport, kinds: string[]): AuditProblem[] {
-  assert.equal(report.ok, false);
-  assert.deepEqual(report.problems.map((p) => p.kind).sort(), [...kinds].sort(), JSON.stringify(report.problems, null, 2));
-  return report.problems;
-}
 
 // The log's hashes cover the events; these edits leave the events alone and change the rows they describe.
 onEachBackend('audit verify compares versions and evidence with what the log recorded', (backend: Backend) => {

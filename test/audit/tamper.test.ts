@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import { sql } from 'kysely';
-import type { AuditProblem, AuditReport } from '../../src/audit/index.ts';
 import { onEachBackend, type Backend } from '../helpers/backends.ts';
-import { dropAppendOnly, eventRows, push } from './helpers.ts';
-
-function only(report: AuditReport, kinds: string[]): AuditProblem[] {
-  assert.equal(report.ok, false);
-  assert.deepEqual(report.problems.map((p) => p.kind).sort(), [...kinds].sort(), JSON.stringify(report.problems, null, 2));
-  return report.problems;
-}
+import { dropAppendOnly, eventRows, only, push } from './helpers.ts';
 
 onEachBackend('audit verify on a tampered database', (backend: Backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
