@@ -201,6 +201,13 @@ describe('pickle machine', () => {
     assert.equal(run(Buffer.from('\x80\x02\xff.', 'latin1')).status, 'halted');
   });
 
+  it('a stream walked past a point where the loader fails is halted, even when it goes on to STOP or to the end of the head', () => {
+    const faulted = Buffer.from('\x80\x02h\x05N.', 'latin1');
+    assert.deepEqual([run(faulted).status, run(faulted).complete], ['halted', true]);
+    assert.equal(run(faulted.subarray(0, 5), faulted.length).status, 'halted');
+    assert.equal(run(faulted.subarray(0, 5)).status, 'halted');
+  });
+
   it('a \\U escape past U+10FFFF and a float Python cannot parse are malformed, not crashes', () => {
     for (const s of ["S'\\U00110000'\n.", 'V\\UFFFFFFFF\n.', 'Fabc\n.']) {
       const r = run(Buffer.from(s, 'latin1'));

@@ -325,6 +325,17 @@ describe('methods of allowed classes are judged as the method', () => {
     assert.deepEqual([ordinary.verdict, ordinary.findings], ['safe', []]);
   });
 
+  it('a dunder in a BUILD state built by a call, or past the item budget, is still seen', async () => {
+    // dict([('__setstate__', None)]) as the state.
+    const pairs = Buffer.concat([bytes(']'), SHORT_BINUNICODE('__setstate__'), NONE, bytes('\x86'), bytes('a'), TUPLE1]);
+    const built = await scan(pickle(call('collections', 'OrderedDict'), GLOBAL('builtins', 'dict'), pairs, REDUCE, BUILD, STOP));
+    assert.deepEqual([built.verdict, built.findings], ['dangerous', [['dangerous', 'build', '__setstate__']]]);
+    // A state dict of 100 entries filled past a held-item budget of 50, the dunder key last.
+    const fill = Buffer.concat(Array.from({ length: 100 }, (_, i) => Buffer.concat([SHORT_BINUNICODE(`k${i}`), NONE, bytes('s')])));
+    const large = await scan(pickle(call('collections', 'OrderedDict'), EMPTY_DICT, fill, SHORT_BINUNICODE('__reduce__'), NONE, bytes('s'), BUILD, STOP), { maxHeldItems: 50 });
+    assert.deepEqual([large.verdict, large.findings], ['dangerous', [['dangerous', 'build', '__reduce__']]]);
+  });
+
   it('the dangerous list is checked before the allowlist, so an allow entry cannot vouch for a dangerous name', async () => {
     const policy: ScanPolicy = { ...defaultPolicy, allow: new Map([...defaultPolicy.allow, ['mylib.os.system', { reason: 'mistaken entry' }]]) };
     const path = join(dir, `p${n++}.pkl`);

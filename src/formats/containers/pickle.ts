@@ -222,6 +222,7 @@ const TORCH_STORAGE_ITEM_SIZE: Record<string, number> = {
   'torch.DoubleStorage': 8, 'torch.FloatStorage': 4, 'torch.HalfStorage': 2, 'torch.BFloat16Storage': 2, 'torch.LongStorage': 8,
   'torch.IntStorage': 4, 'torch.ShortStorage': 2, 'torch.CharStorage': 1, 'torch.ByteStorage': 1, 'torch.BoolStorage': 1,
   'torch.ComplexDoubleStorage': 16, 'torch.ComplexFloatStorage': 8, 'torch.QInt8Storage': 1, 'torch.QUInt8Storage': 1, 'torch.QInt32Storage': 4,
+  'torch.QUInt4x2Storage': 1, 'torch.QUInt2x4Storage': 1, 'torch.UntypedStorage': 1,
 };
 
 /** Bytes per element of a legacy torch storage type, or undefined for one the scanner does not know. */
@@ -232,12 +233,35 @@ export function torchStorageItemSize(storageType: string): number | undefined {
 /** A dunder name: setting one on an object replaces a method Python calls implicitly. */
 const isDunder = (k: PyValue): k is string => typeof k === 'string' && k.length > 4 && k.startsWith('__') && k.endsWith('__');
 
-/** The attribute names a BUILD state sets: a dict, or a (dict, slot dict) pair. */
-function stateKeys(state: PyValue): PyValue[] {
-  const keys: PyValue[] = [];
+function dunderKey(d: PyDict): string | undefined {
+  for (const [k] of d.entries) if (isDunder(k)) return k;
+  return undefined;
+}
+
+/** A dunder string within `v`: itself, an item of its sequences, or a key of its dicts, `depth` levels down. */
+function dunderWithin(v: PyValue, depth: number): string | undefined {
+  if (isDunder(v)) return v;
+  if (depth === 0 || !v || typeof v !== 'object') return undefined;
+  if (v.k === 'dict') return dunderKey(v);
+  if (v.k !== 'tuple' && v.k !== 'list' && v.k !== 'set') return undefined;
+  for (const x of v.items) {
+    const hit = dunderWithin(x, depth - 1);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * The first dunder attribute a BUILD state (a dict, or a (dict, slot dict) pair) would set; for a mapping built
+ * by a call, such as `dict([('__setstate__', f)])`, a dunder string among the call's arguments.
+ */
+function dunderInState(state: PyValue): string | undefined {
   const parts = state && typeof state === 'object' && state.k === 'tuple' && state.items.length === 2 ? state.items : [state];
-  for (const p of parts) if (p && typeof p === 'object' && p.k === 'dict') for (const [k] of p.entries) keys.push(k);
-  return keys;
+  for (const p of parts) {
+    const hit = !p || typeof p !== 'object' ? undefined : p.k === 'dict' ? dunderKey(p) : p.k === 'call' ? dunderWithin(p.args, 3) : undefined;
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** Walks one pickle from `start`, never executing anything, and reports every import and call it would make. */
@@ -330,6 +354,17 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
     if (heldItems + added > limits.maxHeldItems && container.length >= small) return false;
     heldItems += added;
     return true;
+  };
+  // A dict past the item budget still keeps one dunder key, so a BUILD state cannot hide one by being large.
+  const keptDunder = new WeakSet<PyDict>();
+  const addEntries = (d: PyDict, items: PyValue[]): void => {
+    const kept = keep(d.entries, items.length >> 1, SMALL_DICT);
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const k = items[i] as PyValue;
+      if (!kept && (!isDunder(k) || keptDunder.has(d))) continue;
+      if (isDunder(k)) keptDunder.add(d);
+      d.entries.push([k, items[i + 1] as PyValue]);
+    }
   };
   const importGlobal = (module: PyValue, name: PyValue, how: string): PyValue => {
     sawCode = true;
@@ -527,7 +562,7 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         case 0x62: { // BUILD
           const state = pop();
           const inst = top();
-          const hook = stateKeys(state).find(isDunder);
+          const hook = dunderInState(state);
           if (hook !== undefined) {
             sawCode = true;
             add({ severity: 'dangerous', kind: 'build', name: hook, offset: opStart, message: `BUILD sets ${hook} on an object, replacing a method Python calls implicitly` });
@@ -618,13 +653,13 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
           const v = pop();
           const k = pop();
           const d = top();
-          if (d && typeof d === 'object' && d.k === 'dict' && keep(d.entries, 1, SMALL_DICT)) d.entries.push([k, v]);
+          if (d && typeof d === 'object' && d.k === 'dict') addEntries(d, [k, v]);
           break;
         }
         case 0x75: { // SETITEMS
           const items = popMark();
           const d = top();
-          if (d && typeof d === 'object' && d.k === 'dict' && keep(d.entries, items.length >> 1, SMALL_DICT)) for (let i = 0; i + 1 < items.length; i += 2) d.entries.push([items[i] as PyValue, items[i + 1] as PyValue]);
+          if (d && typeof d === 'object' && d.k === 'dict') addEntries(d, items);
           break;
         }
         case 0x67: push(memoGet(memoKey(readLine()))); break; // GET
@@ -659,7 +694,7 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
     }
   } catch (err) {
     if (err instanceof Truncated) {
-      status = err.unread ? 'unread' : 'truncated';
+      status = faulted ? 'halted' : err.unread ? 'unread' : 'truncated';
       add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: 'pickle ends before STOP (truncated); the loader runs everything before this point' });
     } else if (!(err instanceof Halt)) {
       throw err;
