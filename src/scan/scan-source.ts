@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
 import {
   bufferSource, isTarHeader, isTorchLegacyMagic, listTarEntries, listZipEntries, openZipMember, parseMessage, PbError, readAll, runPickle, sliceSource, tarModelFormat,
-  torchStorageItemSize, zipModelFormat, type ByteSource, type PbField, type PickleContext, type PyValue,
+  torchStorageItemSize, zipModelFormat, type ByteSource, type PbField, type PickleContext, type PickleResult, type PyValue,
 } from '../formats/containers/index.ts';
 import type { ModelFormat } from '../formats/index.ts';
 import { findJsonConfigs, looksLikeHdf5 } from './hdf5.ts';
@@ -77,7 +77,10 @@ function legacyStoragesEnd(src: ByteSource, start: number, keys: PyValue | undef
 function scanPickleStream(src: ByteSource, scan: ScanContext, forced: boolean): SourceResult | undefined {
   const ctx: PickleContext = { ...pickleContext(scan), budget: { opcodes: scan.limits.maxOpcodes } };
   const first = runPickle(src, 0, ctx);
-  if (!forced && !first.sawCode && first.status !== 'complete') return undefined;
+  // Without PROTO the bytes are a pickle if the walk reached a clean STOP or an import, or hit a limit first:
+  // protocol 0 is text, and a limit must not turn a pickle into a harmless text file.
+  const limited = (r: PickleResult): boolean => r.findings.some((f) => f.kind === 'limit');
+  if (!forced && !first.sawCode && first.status !== 'complete' && !limited(first)) return undefined;
   const findings = [...first.findings];
   const legacy = isTorchLegacyMagic(first.result);
   let format: ModelFormat = first.joblib ? 'joblib' : legacy ? 'pytorch-legacy' : 'pickle';
@@ -99,8 +102,7 @@ function scanPickleStream(src: ByteSource, scan: ScanContext, forced: boolean): 
       break;
     }
     const next = runPickle(src, pos, ctx);
-    const limited = next.findings.some((f) => f.kind === 'limit');
-    if (!next.complete && !next.sawCode && !limited) {
+    if (!next.complete && !next.sawCode && !limited(next)) {
       findings.push({ severity: 'suspicious', kind: 'trailing', offset: pos, message: `${src.size - pos} bytes after the last STOP are not a pickle; a loader that reads on fails or runs them` });
       break;
     }

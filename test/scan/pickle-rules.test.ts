@@ -239,6 +239,25 @@ describe('limits: never safe, never only suspicious', () => {
     });
   }
 
+  it('a protocol 0 stream, which is text, that hits a limit before its import is unscannable, not a text file', async () => {
+    const payload = bytes("cposix\nsystem\n(S'id'\ntR.");
+    const cases: Array<[string, Buffer, Partial<ScanLimits>]> = [
+      ['MARK nesting', Buffer.concat([Buffer.alloc(40, 0x28), payload]), { maxStackDepth: 10 }],
+      ['opcode budget', Buffer.concat([bytes('N0'.repeat(50)), payload]), { maxOpcodes: 20 }],
+      ['line length', Buffer.concat([bytes(`S'${'a'.repeat(100)}'\n0`), payload]), { maxStringLength: 50 }],
+    ];
+    for (const [what, data, limits] of cases) {
+      const r = await scan(data, limits);
+      assert.deepEqual([r.verdict, r.format], ['unscannable', 'pickle'], what);
+    }
+  });
+
+  it('at the default limits, 100,001 MARKs before an import do not make the stream a text file', async () => {
+    // CPython loads these bytes and calls posix.getcwd; the MARKs run past the default stack depth.
+    const r = await scan(Buffer.concat([Buffer.alloc(100_001, 0x28), bytes('cposix\ngetcwd\n)R.')]));
+    assert.deepEqual([r.verdict, r.format], ['unscannable', 'pickle']);
+  });
+
   it('past the memo limit the walk goes on: a later payload is dangerous, a call of a dropped entry unscannable', async () => {
     const puts = Buffer.from('N\x94'.repeat(20), 'latin1');
     const r = await scan(pickle(puts, NONE, STOP), { maxMemoEntries: 10 });
