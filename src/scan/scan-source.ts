@@ -103,6 +103,8 @@ function scanPickleStream(src: ByteSource, scan: ScanContext, forced: boolean): 
     }
     const next = runPickle(src, pos, ctx);
     if (!next.complete && !next.sawCode && !limited(next)) {
+      // Text such as "N.B." walks as a tiny pickle; without PROTO or an import, what follows says it is text.
+      if (n === 1 && !forced && !first.sawCode) return undefined;
       findings.push({ severity: 'suspicious', kind: 'trailing', offset: pos, message: `${src.size - pos} bytes after the last STOP are not a pickle; a loader that reads on fails or runs them` });
       break;
     }

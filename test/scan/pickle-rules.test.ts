@@ -303,6 +303,13 @@ describe('stacked pickles are walked to the end of the bytes', () => {
     }
   });
 
+  it('text that starts like a tiny protocol 0 pickle is still text', async () => {
+    const r = await scan(bytes('N.B. the weights are in model.safetensors\n'));
+    assert.deepEqual([r.verdict, r.format, r.findings], ['safe', 'text', []]);
+    const joined = await scan(Buffer.concat([bytes('N.'), PAYLOAD, STOP]));
+    assert.equal(joined.verdict, 'dangerous');
+  });
+
   it('a trailing stream that hits a limit before any import is unscannable, not merely trailing', async () => {
     const r = await scan(Buffer.concat([BENIGN, Buffer.alloc(40, 0x28), PAYLOAD, STOP]), { maxStackDepth: 10 });
     assert.equal(r.verdict, 'unscannable');
