@@ -172,6 +172,16 @@ test('safetensors headers are validated against the data', async () => {
   for (const [what, bytes] of cases) assert.equal((await scanFile(file(bytes))).verdict, 'suspicious', what);
 });
 
+test('a safetensors header past the limit and a Keras config nested past the limit are unscannable', async () => {
+  const header = await scanFile(file(safetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, Buffer.alloc(8))), { limits: { maxHeaderBytes: 16 } });
+  assert.deepEqual(header.findings.map((f) => [f.severity, f.kind]), [['unscannable', 'limit']]);
+  let nested: unknown = { class_name: 'Lambda', config: {} };
+  for (let i = 0; i < 300; i++) nested = [nested];
+  const keras = await scanFile(file(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: {} }, nested] } })));
+  assert.equal(keras.verdict, 'unscannable');
+  assert.ok(keras.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && /nested/.test(f.message)));
+});
+
 test('GGUF counts and lengths must stay inside the file', async () => {
   const good = readFileSync(join(FIXTURES, 'benign', 'model.gguf'));
   const bad = Buffer.from(good);
