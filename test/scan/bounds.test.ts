@@ -182,6 +182,30 @@ test('a safetensors header past the limit and a Keras config nested past the lim
   assert.ok(keras.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && /nested/.test(f.message)));
 });
 
+/** A protobuf field: varint for numbers, length-delimited for bytes. */
+function pb(num: number, value: number | Buffer | string): Buffer {
+  const varint = (v: number): Buffer => {
+    const out: number[] = [];
+    for (; v > 0x7f; v >>>= 7) out.push((v & 0x7f) | 0x80);
+    out.push(v);
+    return Buffer.from(out);
+  };
+  if (typeof value === 'number') return Buffer.concat([varint(num << 3), varint(value)]);
+  const b = Buffer.from(value);
+  return Buffer.concat([varint((num << 3) | 2), varint(b.length), b]);
+}
+
+test('ONNX subgraphs nested past the limit are unscannable', async () => {
+  // A node of a custom domain at the bottom of 70 graphs, each the `g` attribute of a node of the one above.
+  let graph = pb(1, Buffer.concat([pb(4, 'Evil'), pb(7, 'com.example')]));
+  for (let i = 0; i < 70; i++) graph = pb(1, Buffer.concat([pb(4, 'If'), pb(5, Buffer.concat([pb(1, 'then_branch'), pb(6, graph)]))]));
+  const p = join(dir, 'nested.onnx');
+  writeFileSync(p, Buffer.concat([pb(1, 8), pb(7, graph)]));
+  const r = await scanFile(p);
+  assert.deepEqual([r.format, r.verdict], ['onnx', 'unscannable']);
+  assert.ok(r.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && /subgraphs nested deeper than 64/.test(f.message)));
+});
+
 test('GGUF counts and lengths must stay inside the file', async () => {
   const good = readFileSync(join(FIXTURES, 'benign', 'model.gguf'));
   const bad = Buffer.from(good);
