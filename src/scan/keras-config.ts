@@ -20,7 +20,7 @@ export function scanKerasConfig(config: unknown, policy: ScanPolicy): Finding[] 
   let nodes = 0;
   const walk = (v: unknown, depth: number): void => {
     if (++nodes > MAX_NODES || depth > 256) {
-      add({ severity: 'suspicious', kind: 'limit', message: 'model config too large or deeply nested to check fully' });
+      add({ severity: 'unscannable', kind: 'limit', message: 'model config too large or deeply nested to check fully; the rest was not checked' });
       return;
     }
     if (Array.isArray(v)) { for (const x of v) walk(x, depth + 1); return; }

@@ -50,7 +50,7 @@ export function scanOnnx(buf: Buffer): Finding[] {
     };
     const graph = (g: PbField[], depth: number): void => {
       if (depth > MAX_GRAPH_DEPTH) {
-        add({ severity: 'suspicious', kind: 'limit', message: `subgraphs nested deeper than ${MAX_GRAPH_DEPTH}` });
+        add({ severity: 'unscannable', kind: 'limit', message: `subgraphs nested deeper than ${MAX_GRAPH_DEPTH}; they were not checked` });
         return;
       }
       for (const f of g.filter((x) => x.num === 5 && x.bytes)) tensor(parseMessage(f.bytes as Buffer, f.dataOffset), f.offset);

@@ -63,9 +63,10 @@ export function extendAllowlist(
     if (typeof entry?.reason !== 'string' || !entry.reason.trim()) {
       throw new ModelVaultError('invalid_input', `allowlist extension: "${name}" has no reason`, { field: name, hint: 'say why importing it is harmless' });
     }
-    const known = dangerousMatch(base, name);
+    // A pickle may split the name anywhere into module and attributes: every split is checked.
+    const known = dangerousReach(base, name, name.split('.').slice(1));
     if (known) {
-      throw new ModelVaultError('invalid_input', `allowlist extension: "${name}" is known to be dangerous (${known.reason})`, { field: name, hint: 'dangerous globals cannot be allowlisted' });
+      throw new ModelVaultError('invalid_input', `allowlist extension: "${name}" is known to be dangerous (${known})`, { field: name, hint: 'dangerous globals cannot be allowlisted' });
     }
     allow.set(name, { reason: entry.reason, reviewer });
     names.push(name);
@@ -116,21 +117,33 @@ function dangerousMatch(policy: ScanPolicy, dotted: string): { key: string; reas
   return undefined;
 }
 
-/** Resolves `module` + `name` the way pickle's find_class does and judges it against the policy. */
+/**
+ * Why the dotted global `full`, whose attribute path is `attrs`, is known to be dangerous, or undefined. Dotted
+ * names are resolved attribute by attribute, so `pathlib` + `os.system` reaches the os module.
+ */
+function dangerousReach(policy: ScanPolicy, full: string, attrs: readonly string[]): string | undefined {
+  const direct = dangerousMatch(policy, full);
+  if (direct) return `${direct.key}: ${direct.reason}`;
+  for (let start = 0; start < attrs.length; start++) {
+    const tail = attrs.slice(start).join('.');
+    const hit = dangerousMatch(policy, tail) ?? dangerousMatch(policy, `builtins.${tail}`);
+    if (hit) return `reaches ${hit.key} through attribute lookup: ${hit.reason}`;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves `module` + `name` the way pickle's find_class does and judges the full dotted name against the policy:
+ * the dangerous list first, then the allowlist by exact name, so a method of an allowed class is judged as itself.
+ */
 export function classifyGlobal(policy: ScanPolicy, module: string, name: string): GlobalVerdict {
   const mod = PY2_MODULES[module] ?? module;
   let full = `${mod}.${name}`;
   full = PY2_NAMES[full] ?? full;
-  if (policy.allow.has(full)) return { severity: 'info', name: full, reason: policy.allow.get(full)?.reason ?? '' };
-  const direct = dangerousMatch(policy, full);
-  if (direct) return { severity: 'dangerous', name: full, reason: `${direct.key}: ${direct.reason}` };
-  // Dotted names are resolved attribute by attribute, so `pathlib` + `os.system` reaches the os module.
   const attrs = name.split('.');
-  for (let start = 0; start < attrs.length; start++) {
-    const tail = attrs.slice(start).join('.');
-    const hit = dangerousMatch(policy, tail) ?? dangerousMatch(policy, `builtins.${tail}`);
-    if (hit) return { severity: 'dangerous', name: full, reason: `reaches ${hit.key} through attribute lookup: ${hit.reason}` };
-  }
+  const reach = dangerousReach(policy, full, attrs);
+  if (reach) return { severity: 'dangerous', name: full, reason: reach };
+  if (policy.allow.has(full)) return { severity: 'info', name: full, reason: policy.allow.get(full)?.reason ?? '' };
   if (attrs.some((a) => a.startsWith('__') && a.endsWith('__'))) {
     return { severity: 'dangerous', name: full, reason: 'walks through a dunder attribute, which can reach any object in the interpreter' };
   }

@@ -16,7 +16,7 @@ export function looksLikeSafetensors(head: Buffer, size: number): boolean {
 export function scanSafetensors(src: ByteSource, maxHeader: number): Finding[] {
   const bad = (message: string, name?: string): Finding => ({ severity: 'suspicious', kind: 'malformed', name, message });
   const n = Number(src.read(0, 8).readBigUInt64LE(0));
-  if (n > maxHeader) return [{ severity: 'suspicious', kind: 'limit', message: `header of ${n} bytes exceeds ${maxHeader}` }];
+  if (n > maxHeader) return [{ severity: 'unscannable', kind: 'limit', message: `header of ${n} bytes exceeds ${maxHeader}; it was not checked` }];
   let header: unknown;
   try {
     header = JSON.parse(src.read(8, n).toString('utf8'));

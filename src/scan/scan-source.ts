@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
 import {
-  bufferSource, isTarHeader, isTorchLegacyMagic, listTarEntries, listZipEntries, openZipMember, parseMessage, PbError, readAll, runPickle, sliceSource, tarModelFormat, zipModelFormat,
-  type ByteSource, type PbField, type PickleContext,
+  bufferSource, isTarHeader, isTorchLegacyMagic, listTarEntries, listZipEntries, openZipMember, parseMessage, PbError, readAll, runPickle, sliceSource, tarModelFormat,
+  torchStorageItemSize, zipModelFormat, type ByteSource, type PbField, type PickleContext, type PickleResult, type PyValue,
 } from '../formats/containers/index.ts';
 import type { ModelFormat } from '../formats/index.ts';
 import { findJsonConfigs, looksLikeHdf5 } from './hdf5.ts';
@@ -46,22 +46,73 @@ function inMember(member: string, findings: readonly Finding[]): Finding[] {
   return findings.map((f) => ({ ...f, member: f.member ? `${member}!${f.member}` : member }));
 }
 
-/** Runs every pickle stacked in the stream (legacy torch writes several) until raw data follows. */
+/** Most pickles one stream may stack; legacy torch writes five. */
+const MAX_STACKED_PICKLES = 64;
+/** Legacy torch.save writes five pickles (magic, protocol, system info, object, storage keys), then the storages' bytes. */
+const TORCH_LEGACY_PICKLES = 5;
+
+/**
+ * Where legacy torch's storage bytes end: each key of the last pickle's list, in order, is an 8-byte element count
+ * and that many elements of the type its persistent id named. A string says why they cannot be located.
+ */
+function legacyStoragesEnd(src: ByteSource, start: number, keys: PyValue | undefined, types: ReadonlyMap<string, string>): number | string {
+  if (!keys || typeof keys !== 'object' || keys.k !== 'list') return 'legacy torch storage keys are not a list, so the storage bytes cannot be located';
+  let pos = start;
+  for (const key of keys.items) {
+    const type = typeof key === 'string' ? types.get(key) : undefined;
+    const itemSize = type === undefined ? undefined : torchStorageItemSize(type);
+    if (itemSize === undefined) return `legacy torch storage ${typeof key === 'string' ? `"${key.slice(0, 40)}"` : '?'} has no storage type the scanner knows, so its bytes cannot be located`;
+    const count = src.read(pos, 8);
+    const end = count.length === 8 ? pos + 8 + Number(count.readBigUInt64LE(0)) * itemSize : Infinity;
+    if (end > src.size) return 'legacy torch storage bytes end before the storages the keys list';
+    pos = end;
+  }
+  return pos;
+}
+
+/**
+ * Walks every pickle stacked in the stream to the end of the bytes (legacy torch writes several; an attacker may
+ * append one without PROTO), skipping legacy torch's storage bytes; bytes that are no pickle are a finding.
+ */
 function scanPickleStream(src: ByteSource, scan: ScanContext, forced: boolean): SourceResult | undefined {
-  const ctx = pickleContext(scan);
+  const ctx: PickleContext = { ...pickleContext(scan), budget: { opcodes: scan.limits.maxOpcodes } };
   const first = runPickle(src, 0, ctx);
-  if (!forced && !first.sawCode && !first.complete) return undefined;
+  // Without PROTO the bytes are a pickle if the walk reached a clean STOP or an import, or hit a limit first:
+  // protocol 0 is text, and a limit must not turn a pickle into a harmless text file.
+  const limited = (r: PickleResult): boolean => r.findings.some((f) => f.kind === 'limit');
+  if (!forced && !first.sawCode && first.status !== 'complete' && !limited(first)) return undefined;
   const findings = [...first.findings];
-  let format: ModelFormat = first.joblib ? 'joblib' : isTorchLegacyMagic(first.result) ? 'pytorch-legacy' : 'pickle';
+  const legacy = isTorchLegacyMagic(first.result);
+  let format: ModelFormat = first.joblib ? 'joblib' : legacy ? 'pytorch-legacy' : 'pickle';
+  const storages = new Map(first.storages);
   let prev = first;
-  for (let n = 1; prev.complete && prev.end < src.size && n < 64; n++) {
-    const head = src.read(prev.end, 2);
-    if (head[0] !== 0x80 || (head[1] ?? 0xff) > 5) break;
-    const next = runPickle(src, prev.end, ctx);
-    if (!next.complete && !next.sawCode) break;
+  let pos = first.end;
+  for (let n = 1; prev.complete && pos < src.size; n++) {
+    if (legacy && n === TORCH_LEGACY_PICKLES) {
+      const end = legacyStoragesEnd(src, pos, prev.result, storages);
+      if (typeof end === 'string') {
+        findings.push({ severity: 'unscannable', kind: 'malformed', offset: pos, message: `${end}; the rest of the file was not scanned` });
+        break;
+      }
+      pos = end;
+      continue;
+    }
+    if (n >= MAX_STACKED_PICKLES) {
+      findings.push({ severity: 'unscannable', kind: 'limit', offset: pos, message: `more than ${MAX_STACKED_PICKLES} pickles stacked in one stream; the rest was not scanned` });
+      break;
+    }
+    const next = runPickle(src, pos, ctx);
+    if (!next.complete && !next.sawCode && !limited(next)) {
+      // Text such as "N.B." walks as a tiny pickle; without PROTO or an import, what follows says it is text.
+      if (n === 1 && !forced && !first.sawCode) return undefined;
+      findings.push({ severity: 'suspicious', kind: 'trailing', offset: pos, message: `${src.size - pos} bytes after the last STOP are not a pickle; a loader that reads on fails or runs them` });
+      break;
+    }
     findings.push(...next.findings);
     if (next.joblib) format = 'joblib';
+    for (const [key, type] of next.storages) storages.set(key, type);
     prev = next;
+    pos = next.end;
   }
   return { format, findings };
 }
@@ -119,24 +170,25 @@ function scanZip(src: ByteSource, ctx: ScanContext, depth: number): SourceResult
 }
 
 function scanTar(src: ByteSource, ctx: ScanContext, depth: number): SourceResult {
-  const { entries, truncated } = listTarEntries(src, ctx.limits.maxArchiveMembers);
+  const { entries, truncated, limited } = listTarEntries(src, ctx.limits.maxArchiveMembers);
   const findings: Finding[] = [];
   const format = tarModelFormat(entries.map((e) => e.name));
   for (const e of entries) findings.push(...inMember(e.name, scanSource(sliceSource(src, e.offset, e.size), e.name, ctx, depth + 1).findings));
-  if (truncated) findings.push({ severity: 'suspicious', kind: 'malformed', message: 'tar archive is truncated or has more members than the limit' });
+  if (truncated) findings.push({ severity: 'suspicious', kind: 'malformed', message: 'tar archive is truncated or corrupt' });
+  if (limited) findings.push({ severity: 'unscannable', kind: 'limit', message: `tar archive has more than ${ctx.limits.maxArchiveMembers} members; the rest were not scanned` });
   return { format, findings };
 }
 
 function decompressed(src: ByteSource, ctx: ScanContext, kind: 'gzip' | 'zlib', depth: number): SourceResult | undefined {
   const cap = Math.min(ctx.budget.maxMember, ctx.budget.left);
-  if (src.size > cap) return { format: 'binary', findings: [{ severity: 'suspicious', kind: 'limit', message: `compressed file larger than the decompression budget (${cap} bytes)` }] };
+  if (src.size > cap) return { format: 'binary', findings: [{ severity: 'unscannable', kind: 'limit', message: `compressed file larger than the decompression budget (${cap} bytes); it was not scanned` }] };
   let out: Buffer;
   try {
     const opts = { maxOutputLength: Math.max(1, cap), finishFlush: zc.Z_SYNC_FLUSH };
     out = kind === 'gzip' ? gunzipSync(readAll(src), opts) : inflateSync(readAll(src), opts);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      return { format: 'binary', findings: [{ severity: 'suspicious', kind: 'limit', message: `${kind} data inflates beyond ${cap} bytes (decompression bomb?)` }] };
+      return { format: 'binary', findings: [{ severity: 'unscannable', kind: 'limit', message: `${kind} data inflates beyond ${cap} bytes (decompression bomb?); it was not scanned` }] };
     }
     return kind === 'gzip' ? { format: 'binary', findings: [{ severity: 'suspicious', kind: 'malformed', message: 'gzip data is corrupt' }] } : undefined;
   }

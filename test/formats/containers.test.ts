@@ -89,7 +89,7 @@ describe('tar headers: the checksum rule of GNU tar and Python tarfile, shared b
   it('a member running past the end is reported truncated', () => {
     const bytes = tar('model.txt', Buffer.alloc(2000));
     const r = listTarEntries(bufferSource(bytes.subarray(0, 1024)), 10);
-    assert.deepEqual(r, { entries: [], truncated: true });
+    assert.deepEqual(r, { entries: [], truncated: true, limited: false });
   });
 });
 
@@ -199,6 +199,13 @@ describe('pickle machine', () => {
     assert.equal(run(p.subarray(0, 3)).status, 'truncated');
     assert.equal(run(p.subarray(0, 3), p.length).status, 'unread');
     assert.equal(run(Buffer.from('\x80\x02\xff.', 'latin1')).status, 'halted');
+  });
+
+  it('a stream walked past a point where the loader fails is halted, even when it goes on to STOP or to the end of the head', () => {
+    const faulted = Buffer.from('\x80\x02h\x05N.', 'latin1');
+    assert.deepEqual([run(faulted).status, run(faulted).complete], ['halted', true]);
+    assert.equal(run(faulted.subarray(0, 5), faulted.length).status, 'halted');
+    assert.equal(run(faulted.subarray(0, 5)).status, 'halted');
   });
 
   it('a \\U escape past U+10FFFF and a float Python cannot parse are malformed, not crashes', () => {

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import {
-  defaultPolicy, extendAllowlist, formatScanJson, formatScanSarif, formatScanText, scanExitCode, scanFile, scanPaths,
+  DEFAULT_LIMITS, defaultPolicy, extendAllowlist, formatScanJson, formatScanSarif, formatScanText, scanExitCode, scanFile, scanPaths,
 } from '../../src/scan/index.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'scan');
@@ -31,18 +31,86 @@ function zip(name: string, data: Buffer, raw: Buffer = deflateRawSync(data)): Bu
 
 const OS_SYSTEM = Buffer.from("\x80\x02cposix\nsystem\nX\x0a\x00\x00\x00echo pwnedq\x00\x85R.", 'latin1');
 
-test('a zip bomb member hits the decompression limit instead of exhausting memory', async () => {
+test('a zip bomb member hits the decompression limit instead of exhausting memory, and is unscannable', async () => {
   const bomb = Buffer.alloc(20 << 20);
   const r = await scanFile(file(zip('archive/data.pkl', bomb)), { limits: { maxDecompressedBytes: 1 << 20 } });
-  assert.equal(r.verdict, 'suspicious');
+  assert.equal(r.verdict, 'unscannable');
   assert.ok(r.findings.some((f) => f.kind === 'limit' && f.member === 'archive/data.pkl'));
+  const gz = await scanFile(file(gzipSync(bomb)), { limits: { maxDecompressedBytes: 1 << 20 } });
+  assert.equal(gz.verdict, 'unscannable');
 });
 
-test('a huge memo is a limit finding, not a crash', async () => {
+test('a huge memo is a limit finding, not a crash, and unscannable', async () => {
   const body = Buffer.concat([Buffer.from([0x80, 4]), Buffer.from('N\x94'.repeat(5000), 'latin1'), Buffer.from('.')]);
   const r = await scanFile(file(body), { limits: { maxMemoEntries: 1000 } });
-  assert.equal(r.verdict, 'suspicious');
+  assert.equal(r.verdict, 'unscannable');
   assert.ok(r.findings.some((f) => f.kind === 'limit' && /memo/.test(f.message)));
+});
+
+/** A zip of stored members, each with its CRC, and no central directory (torch's reader walks local headers). */
+function storedZip(members: Array<[string, Buffer]>): Buffer {
+  return Buffer.concat(members.map(([name, data]) => {
+    const nb = Buffer.from(name);
+    const h = Buffer.alloc(30);
+    h.writeUInt32LE(0x04034b50, 0);
+    h.writeUInt32LE(crc32(data) >>> 0, 14);
+    h.writeUInt32LE(data.length, 18);
+    h.writeUInt32LE(data.length, 22);
+    h.writeUInt16LE(nb.length, 26);
+    return Buffer.concat([h, nb, data]);
+  }));
+}
+
+test('past the default member limit a zip is unscannable; at exactly the limit it is scanned in full', async () => {
+  const max = DEFAULT_LIMITS.maxArchiveMembers;
+  const empty = (count: number): Array<[string, Buffer]> => Array.from({ length: count }, (_, i) => [`m/${i}`, Buffer.alloc(0)]);
+  const over = await scanFile(file(storedZip([...empty(max), ['archive/data.pkl', OS_SYSTEM]])));
+  assert.equal(over.verdict, 'unscannable');
+  assert.ok(over.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && f.message === `archive has more than ${max} members; the rest were not scanned`));
+  const exact = await scanFile(file(storedZip([...empty(max - 1), ['archive/data.pkl', OS_SYSTEM]])));
+  assert.equal(exact.verdict, 'dangerous');
+  assert.ok(!exact.findings.some((f) => f.kind === 'limit'));
+  const before = await scanFile(file(storedZip([['archive/data.pkl', OS_SYSTEM], ...empty(5)])), { limits: { maxArchiveMembers: 3 } });
+  assert.equal(before.verdict, 'dangerous');
+});
+
+function tar(members: Array<[string, Buffer]>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, data] of members) {
+    const h = Buffer.alloc(512);
+    h.write(name, 0);
+    h.write('0000644\0', 100);
+    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+    h.write('0', 156);
+    h.write('ustar\x0000', 257, 'latin1');
+    h.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
+}
+
+test('past the member limit a tar is unscannable; at exactly the limit it is scanned in full', async () => {
+  const members: Array<[string, Buffer]> = [['a.txt', Buffer.from('a')], ['b.txt', Buffer.from('b')], ['c.pkl', OS_SYSTEM]];
+  const over = await scanFile(file(tar(members)), { limits: { maxArchiveMembers: 2 } });
+  assert.deepEqual(over.findings.map((f) => [f.severity, f.kind]), [['unscannable', 'limit']]);
+  const exact = await scanFile(file(tar(members)), { limits: { maxArchiveMembers: 3 } });
+  assert.equal(exact.verdict, 'dangerous');
+  assert.ok(!exact.findings.some((f) => f.kind === 'limit'));
+});
+
+test('a pickle appended after the storages of a legacy torch file is walked', async () => {
+  const legacy = readFileSync(join(FIXTURES, 'benign', 'torch-legacy.pt'));
+  assert.equal((await scanFile(file(legacy))).verdict, 'safe');
+  const appended = await scanFile(file(Buffer.concat([legacy, OS_SYSTEM])));
+  assert.equal(appended.verdict, 'dangerous');
+  assert.ok(appended.findings.some((f) => f.name === 'posix.system' && f.offset === legacy.length + 2));
+  const junk = await scanFile(file(Buffer.concat([legacy, Buffer.from('\xff\xff', 'latin1')])));
+  assert.deepEqual(junk.findings.map((f) => [f.severity, f.kind, f.offset]), [['suspicious', 'trailing', legacy.length]]);
+  const cut = await scanFile(file(legacy.subarray(0, legacy.length - 4)));
+  assert.equal(cut.verdict, 'unscannable');
 });
 
 test('deep MARK nesting and long stacks are bounded', async () => {
@@ -102,6 +170,40 @@ test('safetensors headers are validated against the data', async () => {
     ['metadata not strings', safetensors({ __metadata__: { n: 1 }, a: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, Buffer.alloc(1))],
   ];
   for (const [what, bytes] of cases) assert.equal((await scanFile(file(bytes))).verdict, 'suspicious', what);
+});
+
+test('a safetensors header past the limit and a Keras config nested past the limit are unscannable', async () => {
+  const header = await scanFile(file(safetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, Buffer.alloc(8))), { limits: { maxHeaderBytes: 16 } });
+  assert.deepEqual(header.findings.map((f) => [f.severity, f.kind]), [['unscannable', 'limit']]);
+  let nested: unknown = { class_name: 'Lambda', config: {} };
+  for (let i = 0; i < 300; i++) nested = [nested];
+  const keras = await scanFile(file(JSON.stringify({ class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: {} }, nested] } })));
+  assert.equal(keras.verdict, 'unscannable');
+  assert.ok(keras.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && /nested/.test(f.message)));
+});
+
+/** A protobuf field: varint for numbers, length-delimited for bytes. */
+function pb(num: number, value: number | Buffer | string): Buffer {
+  const varint = (v: number): Buffer => {
+    const out: number[] = [];
+    for (; v > 0x7f; v >>>= 7) out.push((v & 0x7f) | 0x80);
+    out.push(v);
+    return Buffer.from(out);
+  };
+  if (typeof value === 'number') return Buffer.concat([varint(num << 3), varint(value)]);
+  const b = Buffer.from(value);
+  return Buffer.concat([varint((num << 3) | 2), varint(b.length), b]);
+}
+
+test('ONNX subgraphs nested past the limit are unscannable', async () => {
+  // A node of a custom domain at the bottom of 70 graphs, each the `g` attribute of a node of the one above.
+  let graph = pb(1, Buffer.concat([pb(4, 'Evil'), pb(7, 'com.example')]));
+  for (let i = 0; i < 70; i++) graph = pb(1, Buffer.concat([pb(4, 'If'), pb(5, Buffer.concat([pb(1, 'then_branch'), pb(6, graph)]))]));
+  const p = join(dir, 'nested.onnx');
+  writeFileSync(p, Buffer.concat([pb(1, 8), pb(7, graph)]));
+  const r = await scanFile(p);
+  assert.deepEqual([r.format, r.verdict], ['onnx', 'unscannable']);
+  assert.ok(r.findings.some((f) => f.severity === 'unscannable' && f.kind === 'limit' && /subgraphs nested deeper than 64/.test(f.message)));
 });
 
 test('GGUF counts and lengths must stay inside the file', async () => {

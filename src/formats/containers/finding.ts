@@ -4,7 +4,7 @@ export type Severity = 'info' | 'suspicious' | 'dangerous' | 'unscannable';
 /** One thing a reader or the scanner noticed, with where and why. */
 export interface Finding {
   severity: Severity;
-  /** What was found: 'global', 'call', 'op', 'limit', 'malformed', 'external_data', 'layer', 'container', … */
+  /** What was found: 'global', 'call', 'build', 'op', 'limit', 'malformed', 'trailing', 'external_data', 'layer', 'container', … */
   kind: string;
   /** The global, op, layer or location at fault, e.g. `os.system`. */
   name?: string;

@@ -9,9 +9,13 @@ interface PySeq { k: 'tuple' | 'list' | 'set'; items: PyValue[] }
 interface PyDict { k: 'dict'; entries: Array<[PyValue, PyValue]> }
 interface PyGlobal { k: 'global'; name: string }
 interface PyCall { k: 'call'; fn: PyValue; args: PyValue; state?: PyValue }
-interface PyOpaque { k: 'opaque'; what: string }
+/** `lost` marks a value the walk could not follow (past a limit, or where the loader would fail): calling it is unscannable. */
+interface PyOpaque { k: 'opaque'; what: string; lost?: true }
 
-/** How a run ended: at STOP, at the file's end before STOP, where the source had no more bytes to give, or on a malformed stream or a limit. */
+/**
+ * How a run ended: at a clean STOP, at the file's end before STOP, where the source had no more bytes to give,
+ * or `halted`: on a limit, on bytes it cannot walk past, or at a STOP after a point where the loader fails.
+ */
 export type PickleStatus = 'complete' | 'truncated' | 'unread' | 'halted';
 
 /** What one run of the pickle machine found. */
@@ -30,9 +34,11 @@ export interface PickleResult {
   joblib: boolean;
   /** The value STOP returned, when the stream completed. */
   result?: PyValue;
+  /** Storage type of each storage key a legacy torch persistent id named, e.g. `0` → `torch.FloatStorage`. */
+  storages: Map<string, string>;
 }
 
-/** Bounds that keep a hostile pickle from exhausting memory or time; hitting one ends the run with a finding. */
+/** Bounds that keep a hostile pickle from exhausting memory or time; hitting one is an `unscannable` finding. */
 export interface PickleLimits {
   maxOpcodes: number;
   maxMemoEntries: number;
@@ -55,6 +61,8 @@ export interface GlobalJudgement {
 export interface PickleContext {
   limits: PickleLimits;
   classify(module: string, name: string): GlobalJudgement;
+  /** Opcodes left, shared by every run of one stream (stacked and nested pickles); `maxOpcodes` per run without it. */
+  budget?: { opcodes: number };
 }
 
 /** The bytes ran out: `unread` when the source gave fewer bytes than the file holds, else at the file's end. */
@@ -173,6 +181,21 @@ function signedLE(b: Buffer): bigint {
   return v;
 }
 
+// Python's int(text, 0), which INT and LONG call: a sign, a 0x/0o/0b prefix, underscores between digits, spaces around.
+const INT_LITERAL = /^\s*([-+]?)(?:0([xX])((?:_?[0-9a-fA-F])+)|0([oO])((?:_?[0-7])+)|0([bB])((?:_?[01])+)|([1-9](?:_?\d)*|0(?:_?0)*))\s*$/;
+// Python's int(text), which GET and PUT call for memo keys.
+const DECIMAL_LITERAL = /^\s*\+?(\d(?:_?\d)*)\s*$/;
+
+/** The integer Python reads from an INT or LONG argument, or undefined where the loader raises. */
+function pyIntLiteral(text: string): bigint | undefined {
+  const m = INT_LITERAL.exec(text);
+  if (!m) return undefined;
+  const [, sign, x, hex, o, oct, b, bin, dec] = m;
+  const prefix = x ? '0x' : o ? '0o' : b ? '0b' : '';
+  const v = BigInt(prefix + (hex ?? oct ?? bin ?? dec ?? '0').replace(/_/g, ''));
+  return sign === '-' ? -v : v;
+}
+
 function smallInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -194,6 +217,53 @@ const SHORT_STRING = 256;
 /** Dicts smaller than this keep growing past the item budget: BUILD states and joblib headers are read back. */
 const SMALL_DICT = 64;
 
+/** Storage type names of legacy torch persistent ids, and the bytes per element of each. */
+const TORCH_STORAGE_ITEM_SIZE: Record<string, number> = {
+  'torch.DoubleStorage': 8, 'torch.FloatStorage': 4, 'torch.HalfStorage': 2, 'torch.BFloat16Storage': 2, 'torch.LongStorage': 8,
+  'torch.IntStorage': 4, 'torch.ShortStorage': 2, 'torch.CharStorage': 1, 'torch.ByteStorage': 1, 'torch.BoolStorage': 1,
+  'torch.ComplexDoubleStorage': 16, 'torch.ComplexFloatStorage': 8, 'torch.QInt8Storage': 1, 'torch.QUInt8Storage': 1, 'torch.QInt32Storage': 4,
+  'torch.QUInt4x2Storage': 1, 'torch.QUInt2x4Storage': 1, 'torch.UntypedStorage': 1,
+};
+
+/** Bytes per element of a legacy torch storage type, or undefined for one the scanner does not know. */
+export function torchStorageItemSize(storageType: string): number | undefined {
+  return TORCH_STORAGE_ITEM_SIZE[storageType];
+}
+
+/** A dunder name: setting one on an object replaces a method Python calls implicitly. */
+const isDunder = (k: PyValue): k is string => typeof k === 'string' && k.length > 4 && k.startsWith('__') && k.endsWith('__');
+
+function dunderKey(d: PyDict): string | undefined {
+  for (const [k] of d.entries) if (isDunder(k)) return k;
+  return undefined;
+}
+
+/** A dunder string within `v`: itself, an item of its sequences, or a key of its dicts, `depth` levels down. */
+function dunderWithin(v: PyValue, depth: number): string | undefined {
+  if (isDunder(v)) return v;
+  if (depth === 0 || !v || typeof v !== 'object') return undefined;
+  if (v.k === 'dict') return dunderKey(v);
+  if (v.k !== 'tuple' && v.k !== 'list' && v.k !== 'set') return undefined;
+  for (const x of v.items) {
+    const hit = dunderWithin(x, depth - 1);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * The first dunder attribute a BUILD state (a dict, or a (dict, slot dict) pair) would set; for a mapping built
+ * by a call, such as `dict([('__setstate__', f)])`, a dunder string among the call's arguments.
+ */
+function dunderInState(state: PyValue): string | undefined {
+  const parts = state && typeof state === 'object' && state.k === 'tuple' && state.items.length === 2 ? state.items : [state];
+  for (const p of parts) {
+    const hit = !p || typeof p !== 'object' ? undefined : p.k === 'dict' ? dunderKey(p) : p.k === 'call' ? dunderWithin(p.args, 3) : undefined;
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 /** Walks one pickle from `start`, never executing anything, and reports every import and call it would make. */
 export function runPickle(src: ByteSource, start: number, ctx: PickleContext, nesting = 0): PickleResult {
   const { limits } = ctx;
@@ -205,12 +275,16 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
   const memo = new Map<number, PyValue>();
   let sawCode = false;
   let joblib = false;
-  let opcodes = 0;
   let opStart = start;
   let result: PyValue | undefined;
   let complete = false;
   let status: PickleStatus = 'halted';
   let protocol = 0;
+  // Set once the walk went past a point where the loader raises: a later STOP is then no clean end.
+  let faulted = false;
+  const budget = ctx.budget ?? { opcodes: limits.maxOpcodes };
+  const storages = new Map<string, string>();
+  const lost = (what: string): PyOpaque => ({ k: 'opaque', what, lost: true });
 
   const add = (f: Finding): void => {
     const key = `${f.severity}|${f.kind}|${f.name ?? f.message}`;
@@ -218,9 +292,15 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
     seen.add(key);
     findings.push(f);
   };
-  const halt = (kind: 'malformed' | 'limit', message: string, severity: Finding['severity'] = 'suspicious'): never => {
-    add({ severity, kind, offset: opStart, message });
+  // Where the walk cannot go on, what follows is unjudged: unscannable, whatever came before.
+  const halt = (kind: 'malformed' | 'limit', message: string): never => {
+    add({ severity: 'unscannable', kind, offset: opStart, message: `${message}; the rest of the stream was not scanned` });
     throw new Halt();
+  };
+  // Where the loader raises but the next opcode is known, the walk goes on: another loader may accept the bytes.
+  const fault = (message: string): void => {
+    faulted = true;
+    add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: `${message} (the loader fails here)` });
   };
   const push = (v: PyValue): void => {
     if (stack.length >= limits.maxStackDepth) halt('limit', `stack deeper than ${limits.maxStackDepth} items`);
@@ -228,17 +308,22 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
   };
   const floor = (): number => marks[marks.length - 1] ?? 0;
   const pop = (): PyValue => {
-    if (stack.length <= floor()) halt('malformed', 'stack underflow');
-    return stack.pop() as PyValue;
+    if (stack.length > floor()) return stack.pop() as PyValue;
+    fault('stack underflow');
+    return lost('missing stack item');
   };
   const top = (): PyValue => {
-    if (stack.length <= floor()) halt('malformed', 'stack underflow');
-    return stack[stack.length - 1] as PyValue;
+    if (stack.length > floor()) return stack[stack.length - 1] as PyValue;
+    fault('stack underflow');
+    const v = lost('missing stack item');
+    push(v);
+    return v;
   };
   const popMark = (): PyValue[] => {
     const m = marks.pop();
-    if (m === undefined) halt('malformed', 'MARK expected but none on the stack');
-    return stack.splice(m as number);
+    if (m !== undefined) return stack.splice(m);
+    fault('MARK expected but none on the stack');
+    return [];
   };
   const readLine = (): Buffer => {
     const b = cur.line(limits.maxStringLength);
@@ -248,7 +333,7 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
   const readLen = (bytes: 1 | 4 | 8): number => {
     const b = cur.take(bytes);
     const n = bytes === 1 ? (b[0] as number) : bytes === 4 ? b.readInt32LE(0) : Number(b.readBigUInt64LE(0));
-    if (n < 0) halt('malformed', 'negative length');
+    if (n < 0) halt('malformed', 'negative length (the loader fails here)');
     return n;
   };
   // Memory stays bounded on huge pickles: names are short strings and are always kept, while long strings
@@ -270,6 +355,17 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
     heldItems += added;
     return true;
   };
+  // A dict past the item budget still keeps one dunder key, so a BUILD state cannot hide one by being large.
+  const keptDunder = new WeakSet<PyDict>();
+  const addEntries = (d: PyDict, items: PyValue[]): void => {
+    const kept = keep(d.entries, items.length >> 1, SMALL_DICT);
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const k = items[i] as PyValue;
+      if (!kept && (!isDunder(k) || keptDunder.has(d))) continue;
+      if (isDunder(k)) keptDunder.add(d);
+      d.entries.push([k, items[i + 1] as PyValue]);
+    }
+  };
   const importGlobal = (module: PyValue, name: PyValue, how: string): PyValue => {
     sawCode = true;
     if (typeof module !== 'string' || typeof name !== 'string') {
@@ -284,7 +380,9 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
   };
   const callOf = (fn: PyValue, args: PyValue, how: string): PyValue => {
     sawCode = true;
-    if (fn === null || typeof fn !== 'object' || fn.k !== 'global') {
+    if (fn !== null && typeof fn === 'object' && fn.k === 'opaque' && fn.lost) {
+      add({ severity: 'unscannable', kind: 'call', offset: opStart, message: `${how} calls a value the scanner could not follow (${fn.what}), so what runs is unknown` });
+    } else if (fn === null || typeof fn !== 'object' || fn.k !== 'global') {
       const computed = fn !== null && typeof fn === 'object' && (fn.k === 'call' || fn.k === 'opaque');
       add({
         severity: computed ? 'dangerous' : 'suspicious',
@@ -295,18 +393,43 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
     }
     return { k: 'call', fn, args };
   };
-  const memoPut = (key: number, v: PyValue): void => {
-    if (!memo.has(key) && memo.size >= limits.maxMemoEntries) halt('limit', `memo larger than ${limits.maxMemoEntries} entries`);
-    memo.set(key, v);
+  // Past the memo limit the walk goes on without storing: reading a dropped entry gives a lost value.
+  let memoFull = false;
+  const memoPut = (key: number | undefined, v: PyValue): void => {
+    if (key === undefined || memo.has(key) || memo.size < limits.maxMemoEntries) {
+      if (key !== undefined) memo.set(key, v);
+      return;
+    }
+    if (!memoFull) add({ severity: 'unscannable', kind: 'limit', offset: opStart, message: `memo larger than ${limits.maxMemoEntries} entries; later entries were not kept, so values read back from them are unknown` });
+    memoFull = true;
   };
-  const memoGet = (key: number): PyValue => {
-    if (!memo.has(key)) halt('malformed', `memo key ${key} read before it was written (the loader fails here)`);
-    return memo.get(key) as PyValue;
+  const memoGet = (key: number | undefined): PyValue => {
+    if (key !== undefined && memo.has(key)) return memo.get(key) as PyValue;
+    if (memoFull) return lost('memo entry past the limit');
+    fault(key === undefined ? 'memo key is not a decimal integer' : `memo key ${key} read before it was written`);
+    return lost('missing memo entry');
   };
-  const parseIntLine = (b: Buffer): number | bigint => {
-    const s = b.toString('latin1').trim().replace(/L$/, '');
-    if (!/^[+-]?\d+$/.test(s)) halt('malformed', `bad integer literal "${s.slice(0, 40)}"`);
-    return smallInt(BigInt(s));
+  const intArg = (b: Buffer, what: string): PyValue => {
+    const s = b.toString('latin1');
+    const v = pyIntLiteral(what === 'LONG' ? s.replace(/L$/, '') : s);
+    if (v !== undefined) return smallInt(v);
+    fault(`${what} argument "${s.slice(0, 40)}" is not an integer literal`);
+    return lost('unparsed integer');
+  };
+  const memoKey = (b: Buffer): number | undefined => {
+    const m = DECIMAL_LITERAL.exec(b.toString('latin1'));
+    const key = m ? Number((m[1] as string).replace(/_/g, '')) : undefined;
+    if (key === undefined) fault(`memo key "${b.toString('latin1').slice(0, 40)}" is not a decimal integer`);
+    return key;
+  };
+  const text = (decode: () => string): PyValue => {
+    try {
+      return decode();
+    } catch (err) {
+      if (!(err instanceof BadEscape)) throw err;
+      fault(err.message);
+      return lost('undecodable string');
+    }
   };
   const skipJoblibArray = (wrapper: PyCall): void => {
     const state = wrapper.state;
@@ -342,7 +465,7 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
   try {
     for (;;) {
       opStart = cur.pos;
-      if (++opcodes > limits.maxOpcodes) halt('limit', `more than ${limits.maxOpcodes} opcodes`);
+      if (--budget.opcodes < 0) halt('limit', `more than ${limits.maxOpcodes} opcodes`);
       const op = cur.byte();
       switch (op) {
         case 0x28: // MARK
@@ -352,11 +475,11 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         case 0x2e: // STOP
           result = pop();
           complete = true;
-          return { findings, end: cur.pos, complete, status: 'complete', protocol, sawCode, joblib, result };
+          return { findings, end: cur.pos, complete, status: faulted ? 'halted' : 'complete', protocol, sawCode, joblib, result, storages };
         case 0x30: // POP
           if (stack.length > floor()) stack.pop();
           else if (marks.length > 0) marks.pop();
-          else halt('malformed', 'stack underflow');
+          else fault('stack underflow');
           break;
         case 0x31: // POP_MARK
           popMark();
@@ -366,29 +489,36 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
           break;
         case 0x46: { // FLOAT
           const s = readLine().toString('latin1');
-          if (!FLOAT_LINE.test(s)) halt('malformed', `bad float literal "${s.slice(0, 40)}"`);
-          push(Number.parseFloat(s));
+          if (FLOAT_LINE.test(s)) push(Number.parseFloat(s));
+          else {
+            fault(`bad float literal "${s.slice(0, 40)}"`);
+            push(lost('unparsed float'));
+          }
           break;
         }
         case 0x49: { // INT
           const b = readLine();
           const s = b.toString('latin1');
-          push(s === '00' ? false : s === '01' ? true : parseIntLine(b));
+          push(s === '00' ? false : s === '01' ? true : intArg(b, 'INT'));
           break;
         }
         case 0x4a: push(cur.take(4).readInt32LE(0)); break; // BININT
         case 0x4b: push(cur.byte()); break; // BININT1
-        case 0x4c: push(parseIntLine(readLine())); break; // LONG
+        case 0x4c: push(intArg(readLine(), 'LONG')); break; // LONG
         case 0x4d: push(cur.take(2).readUInt16LE(0)); break; // BININT2
         case 0x4e: push(null); break; // NONE
         case 0x50: // PERSID
           readLine();
           push({ k: 'opaque', what: 'persistent object' });
           break;
-        case 0x51: // BINPERSID
-          pop();
+        case 0x51: { // BINPERSID
+          // Legacy torch names each storage ('storage', type, key, location, numel, …); its bytes follow the last pickle.
+          const pid = pop();
+          const [tag, type, key] = pid && typeof pid === 'object' && pid.k === 'tuple' ? pid.items : [];
+          if (tag === 'storage' && type && typeof type === 'object' && type.k === 'global' && typeof key === 'string' && storages.size < limits.maxHeldItems) storages.set(key, type.name);
           push({ k: 'opaque', what: 'persistent object' });
           break;
+        }
         case 0x52: { // REDUCE
           const args = pop();
           const fn = pop();
@@ -398,13 +528,16 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         case 0x53: { // STRING
           const s = readLine().toString('latin1').trim();
           const q = s[0];
-          if (s.length < 2 || (q !== "'" && q !== '"') || s[s.length - 1] !== q) halt('malformed', 'STRING argument is not quoted');
-          push(unescapePyString(s.slice(1, -1)));
+          if (s.length >= 2 && (q === "'" || q === '"') && s[s.length - 1] === q) push(text(() => unescapePyString(s.slice(1, -1))));
+          else {
+            fault('STRING argument is not quoted');
+            push(lost('unquoted string'));
+          }
           break;
         }
         case 0x54: push(readText(readLen(4), 'latin1')); break; // BINSTRING
         case 0x55: push(readText(readLen(1), 'latin1')); break; // SHORT_BINSTRING
-        case 0x56: push(decodeRawUnicodeEscape(readLine())); break; // UNICODE
+        case 0x56: { const b = readLine(); push(text(() => decodeRawUnicodeEscape(b))); break; } // UNICODE
         case 0x58: push(readText(readLen(4), 'utf8')); break; // BINUNICODE
         case 0x8c: push(readText(readLen(1), 'utf8')); break; // SHORT_BINUNICODE
         case 0x8d: push(readText(readLen(8), 'utf8')); break; // BINUNICODE8
@@ -429,6 +562,11 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         case 0x62: { // BUILD
           const state = pop();
           const inst = top();
+          const hook = dunderInState(state);
+          if (hook !== undefined) {
+            sawCode = true;
+            add({ severity: 'dangerous', kind: 'build', name: hook, offset: opStart, message: `BUILD sets ${hook} on an object, replacing a method Python calls implicitly` });
+          }
           if (inst && typeof inst === 'object' && inst.k === 'global') {
             sawCode = true;
             add({ severity: 'dangerous', kind: 'build', name: inst.name, offset: opStart, message: `BUILD writes attributes of the imported object ${inst.name}, changing what later imports return` });
@@ -460,8 +598,11 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         }
         case 0x6f: { // OBJ
           const items = popMark();
-          if (items.length === 0) halt('malformed', 'OBJ without a class');
-          push(callOf(items[0] as PyValue, { k: 'tuple', items: items.slice(1) }, 'OBJ'));
+          if (items.length > 0) push(callOf(items[0] as PyValue, { k: 'tuple', items: items.slice(1) }, 'OBJ'));
+          else {
+            fault('OBJ without a class');
+            push(lost('missing class'));
+          }
           break;
         }
         case 0x81: { // NEWOBJ
@@ -512,27 +653,27 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
           const v = pop();
           const k = pop();
           const d = top();
-          if (d && typeof d === 'object' && d.k === 'dict' && keep(d.entries, 1, SMALL_DICT)) d.entries.push([k, v]);
+          if (d && typeof d === 'object' && d.k === 'dict') addEntries(d, [k, v]);
           break;
         }
         case 0x75: { // SETITEMS
           const items = popMark();
           const d = top();
-          if (d && typeof d === 'object' && d.k === 'dict' && keep(d.entries, items.length >> 1, SMALL_DICT)) for (let i = 0; i + 1 < items.length; i += 2) d.entries.push([items[i] as PyValue, items[i + 1] as PyValue]);
+          if (d && typeof d === 'object' && d.k === 'dict') addEntries(d, items);
           break;
         }
-        case 0x67: push(memoGet(Number(parseIntLine(readLine())))); break; // GET
+        case 0x67: push(memoGet(memoKey(readLine()))); break; // GET
         case 0x68: push(memoGet(cur.byte())); break; // BINGET
         case 0x6a: push(memoGet(cur.take(4).readUInt32LE(0))); break; // LONG_BINGET
-        case 0x70: memoPut(Number(parseIntLine(readLine())), top()); break; // PUT
+        case 0x70: memoPut(memoKey(readLine()), top()); break; // PUT
         case 0x71: memoPut(cur.byte(), top()); break; // BINPUT
         case 0x72: memoPut(cur.take(4).readUInt32LE(0), top()); break; // LONG_BINPUT
         case 0x94: memoPut(memo.size, top()); break; // MEMOIZE
         case 0x47: push(cur.take(8).readDoubleBE(0)); break; // BINFLOAT
         case 0x80: { // PROTO
           const p = cur.byte();
-          if (p > 5) halt('malformed', `unsupported pickle protocol ${p}`);
-          if (protocol === 0) protocol = p;
+          if (p > 5) fault(`unsupported pickle protocol ${p}`);
+          else if (protocol === 0) protocol = p;
           break;
         }
         case 0x88: push(true); break; // NEWTRUE
@@ -547,18 +688,17 @@ export function runPickle(src: ByteSource, start: number, ctx: PickleContext, ne
         case 0x97: push({ k: 'opaque', what: 'out-of-band buffer' }); break; // NEXT_BUFFER
         case 0x98: break; // READONLY_BUFFER
         default:
-          halt('malformed', `invalid opcode 0x${op.toString(16).padStart(2, '0')} (the loader fails here)`);
+          // Its argument's length is unknown, so nothing after it can be located.
+          halt('malformed', `opcode 0x${op.toString(16).padStart(2, '0')} is not one the scanner models (the loader fails here unless it knows it)`);
       }
     }
   } catch (err) {
     if (err instanceof Truncated) {
-      status = err.unread ? 'unread' : 'truncated';
+      status = faulted ? 'halted' : err.unread ? 'unread' : 'truncated';
       add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: 'pickle ends before STOP (truncated); the loader runs everything before this point' });
-    } else if (err instanceof BadEscape) {
-      add({ severity: 'suspicious', kind: 'malformed', offset: opStart, message: `${err.message} (the loader fails here)` });
     } else if (!(err instanceof Halt)) {
       throw err;
     }
   }
-  return { findings, end: cur.pos, complete, status, protocol, sawCode, joblib };
+  return { findings, end: cur.pos, complete, status, protocol, sawCode, joblib, storages };
 }

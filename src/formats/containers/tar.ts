@@ -43,17 +43,18 @@ export function isTarHeader(h: Buffer): boolean {
   return want === unsigned || want === signed;
 }
 
-/** Regular files of a tar archive, following GNU long names and pax paths. */
-export function listTarEntries(src: ByteSource, maxMembers: number): { entries: TarEntry[]; truncated: boolean } {
+/** Regular files of a tar archive, following GNU long names and pax paths; `limited` when more than `maxMembers` follow. */
+export function listTarEntries(src: ByteSource, maxMembers: number): { entries: TarEntry[]; truncated: boolean; limited: boolean } {
   const entries: TarEntry[] = [];
   let pos = 0;
   let longName: string | undefined;
-  while (pos + 512 <= src.size && entries.length < maxMembers) {
+  while (pos + 512 <= src.size) {
     const h = src.read(pos, 512);
-    if (h.every((b) => b === 0)) return { entries, truncated: false };
-    if (!isTarHeader(h)) return { entries, truncated: true };
+    if (h.every((b) => b === 0)) return { entries, truncated: false, limited: false };
+    if (!isTarHeader(h)) return { entries, truncated: true, limited: false };
+    if (entries.length >= maxMembers) return { entries, truncated: false, limited: true };
     const size = octal(h.subarray(124, 136));
-    if (!Number.isFinite(size) || pos + 512 + size > src.size) return { entries, truncated: true };
+    if (!Number.isFinite(size) || pos + 512 + size > src.size) return { entries, truncated: true, limited: false };
     const type = String.fromCharCode(h[156] as number);
     const data = pos + 512;
     if (type === 'L') {
@@ -69,7 +70,7 @@ export function listTarEntries(src: ByteSource, maxMembers: number): { entries: 
     }
     pos = data + Math.ceil(size / 512) * 512;
   }
-  return { entries, truncated: entries.length >= maxMembers };
+  return { entries, truncated: false, limited: false };
 }
 
 /** The format a tar archive's member names make it: torch's legacy tar holds `storages`, `tensors` and `pickle`. */

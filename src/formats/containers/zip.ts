@@ -109,15 +109,24 @@ function readLocal(src: ByteSource, offset: number, cd: CdInfo | undefined): Zip
   };
 }
 
-/** Members found by walking local file headers (as PyTorch's reader does) plus any the central directory points at. */
+/**
+ * Members found by walking local file headers (as PyTorch's reader does) plus any the central directory points at;
+ * past `maxMembers`, an `unscannable` finding says the rest went unscanned.
+ */
 export function listZipEntries(src: ByteSource, maxMembers: number): { entries: ZipEntry[]; findings: Finding[] } {
   const findings: Finding[] = [];
-  const cd = readCentralDirectory(src, maxMembers);
+  // One entry past the limit tells an archive of exactly `maxMembers` from a larger one.
+  const cd = readCentralDirectory(src, maxMembers + 1);
   const byOffset = new Map<number, ZipEntry>();
+  let more = false;
   let pos = 0;
-  while (byOffset.size < maxMembers) {
+  for (;;) {
     const e = readLocal(src, pos, cd.get(pos));
     if (!e) break;
+    if (byOffset.size >= maxMembers) {
+      more = true;
+      break;
+    }
     byOffset.set(pos, e);
     let next = e.dataOffset + e.compressedSize;
     if ((e.flags & 0x8) !== 0) {
@@ -128,14 +137,16 @@ export function listZipEntries(src: ByteSource, maxMembers: number): { entries: 
     pos = next;
   }
   for (const [offset, info] of cd) {
-    if (byOffset.has(offset) || byOffset.size >= maxMembers) continue;
+    if (byOffset.has(offset)) continue;
+    if (byOffset.size >= maxMembers) {
+      more = true;
+      break;
+    }
     const e = readLocal(src, offset, info);
     if (e) byOffset.set(offset, e);
     else findings.push({ severity: 'suspicious', kind: 'container', member: info.name, offset, message: 'central directory points at bytes that are not a local file header' });
   }
-  if (byOffset.size >= maxMembers) {
-    findings.push({ severity: 'suspicious', kind: 'limit', message: `archive has more than ${maxMembers} members; the rest were not scanned` });
-  }
+  if (more) findings.push({ severity: 'unscannable', kind: 'limit', message: `archive has more than ${maxMembers} members; the rest were not scanned` });
   const entries = [...byOffset.values()].sort((a, b) => a.headerOffset - b.headerOffset);
   for (const e of entries) {
     if (e.cdName !== undefined) {
@@ -163,7 +174,7 @@ export function openZipMember(
   } else if (e.method === 8) {
     const cap = Math.min(budget.maxMember, budget.left);
     if (e.compressedSize > cap) {
-      return { finding: { severity: 'suspicious', kind: 'limit', ...where, message: `compressed member of ${e.compressedSize} bytes exceeds the decompression budget` } };
+      return { finding: { severity: 'unscannable', kind: 'limit', ...where, message: `compressed member of ${e.compressedSize} bytes exceeds the decompression budget; it was not scanned` } };
     }
     let out: Buffer;
     try {
@@ -172,7 +183,7 @@ export function openZipMember(
       const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
       return {
         finding: tooBig
-          ? { severity: 'suspicious', kind: 'limit', ...where, message: `member inflates beyond ${cap} bytes (zip bomb?)` }
+          ? { severity: 'unscannable', kind: 'limit', ...where, message: `member inflates beyond ${cap} bytes (zip bomb?); it was not scanned` }
           : { severity: 'suspicious', kind: 'malformed', ...where, message: 'deflate data is corrupt' },
       };
     }
