@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   unauthenticated: { status: 401, exit: 2, title: 'Unauthenticated' },
   forbidden: { status: 403, exit: 2, title: 'Forbidden' },
   payload_too_large: { status: 413, exit: 2, title: 'Payload too large' },
+  too_many_requests: { status: 429, exit: 1, title: 'Too many requests' },
   storage_unavailable: { status: 503, exit: 1, title: 'Storage unavailable' },
   storage_full: { status: 507, exit: 1, title: 'Insufficient storage' },
   server_unreachable: { status: 502, exit: 1, title: 'Server unreachable' },

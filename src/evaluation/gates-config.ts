@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/canonical-json.ts';
 import type { Digest } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { isStage, type Stage } from '../core/names.ts';
+import { parseDuration } from '../core/duration.ts';
 
 /** The gates a registry knows, in the order they run. */
 export const GATE_NAMES = ['schema_validation', 'security_scan', 'smoke_test', 'performance_validation', 'integration_tests'] as const;
@@ -213,13 +214,6 @@ class Reader {
   }
 }
 
-/** "500ms", "30s", "5m", "1h" in milliseconds; undefined when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
-}
 
 function parseGate(r: Reader, name: GateName, pair: Pair): NonNullable<QualityGates[GateName]> {
   const field = `quality_gates.${name}`;

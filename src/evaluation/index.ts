@@ -2,7 +2,8 @@
 export { checkClaims, DEFAULT_CLAIM_TOLERANCE, type ClaimCheck, type ClaimDifference } from './claims.ts';
 export { evaluateModel, MAX_BATCH_SIZE, ModelRunner, type EvaluateModelOptions, type LatencyStats, type ModelEvaluation } from './evaluate-model.ts';
 export { latestGateRun, gateHooks } from './gate-hook.ts';
-export { defaultGatesConfig, GATE_NAMES, gatesFile, loadGatesConfig, parseDuration, parseGatesConfig, readGatesConfig, type GateName, type GatesConfig } from './gates-config.ts';
+export { defaultGatesConfig, GATE_NAMES, gatesFile, loadGatesConfig, parseGatesConfig, readGatesConfig, type GateName, type GatesConfig } from './gates-config.ts';
+export { parseDuration } from '../core/duration.ts';
 export type { GateResult, GatesBody } from './gates.ts';
 export { binaryMetrics, multiclassMetrics, percentiles, regressionMetrics, rocAuc, type ClassificationMetrics, type RegressionMetrics } from './metrics.ts';
 export type { Task, TaskHint, TaskSource } from './model-output.ts';

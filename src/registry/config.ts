@@ -6,6 +6,7 @@ import { ModelVaultError } from '../core/errors.ts';
 import { APPROVAL_STAGES } from '../core/lifecycle.ts';
 import { isStage, type Stage } from '../core/names.ts';
 import { defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../auth/index.ts';
+import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './server-limits.ts';
 
 /** Registry settings read from `config.yaml` in the home. */
 export interface RegistryConfig {
@@ -30,6 +31,8 @@ export interface RegistryConfig {
   signing: SigningConfig;
   /** Who may do what: authentication, roles, single sign-on. */
   auth: AuthConfig;
+  /** How long and how slowly clients may send, and how many uploads one user may run at once. */
+  server: ServerLimits;
 }
 
 /** `lifecycle.approvals` of config.yaml: approvals needed per stage (only production may require them). */
@@ -121,7 +124,7 @@ function parseScanGate(raw: unknown, file: string): ScanGateConfig {
 
 /** The defaults used when `config.yaml` is absent or silent. */
 export function defaultConfig(): RegistryConfig {
-  return { lifecycle: { demoteProductionTo: 'archived', approvals: { production: DEFAULT_PRODUCTION_APPROVALS } }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] }, auth: defaultAuthConfig() };
+  return { lifecycle: { demoteProductionTo: 'archived', approvals: { production: DEFAULT_PRODUCTION_APPROVALS } }, policy: { requiredFields: [], modelCardSections: {}, namingConvention: 'warn' }, log: {}, scan: defaultScanGate(), signing: { requireSignature: [] }, auth: defaultAuthConfig(), server: { ...DEFAULT_SERVER_LIMITS } };
 }
 
 /** Reads `<home>/config.yaml`; a malformed file is an error naming the line. */
@@ -186,6 +189,7 @@ export function loadConfig(home: string): RegistryConfig {
   cfg.scan = parseScanGate(raw.scan, file);
   cfg.signing = parseSigning(raw.signing, file);
   cfg.auth = parseAuthConfig(raw.auth, file);
+  cfg.server = parseServerLimits(raw.server, file);
   return cfg;
 }
 

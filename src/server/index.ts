@@ -8,6 +8,8 @@ import { createMetrics, recordResponses } from './metrics.ts';
 import { registerMonitorMetrics } from './monitor-metrics.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { accessHooks, type JwtVerifier } from './auth.ts';
+import { bodyGuard } from './body-guard.ts';
+import { checkJsonDepth } from './json-depth.ts';
 import { ROUTE_ACCESS } from './permissions.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
@@ -47,6 +49,11 @@ function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | u
   for (const [status, r] of Object.entries(route.responses)) {
     if (r.schema && (r.contentType ?? 'application/json') === 'application/json') response[Number(status)] = r.schema;
   }
+  const access_ = accessHooks(app, access, verifyJwt);
+  // A route that takes a body is watched while it arrives, after the caller is known (uploads are counted per user).
+  const hooks = route.method === 'GET' || route.method === 'HEAD' || route.method === 'DELETE'
+    ? access_
+    : { ...access_, onRequest: [access_.onRequest, bodyGuard(app.config.server, route.rawBody === true)] };
   return {
     method: route.method,
     url: route.url,
@@ -58,7 +65,7 @@ function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | u
       response,
     },
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-    ...accessHooks(app, access, verifyJwt),
+    ...hooks,
     handler: route.handler,
   };
 }
@@ -119,6 +126,17 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
     clientErrorHandler,
   });
   server.setValidatorCompiler(validatorCompiler);
+  // Fastify's own JSON parser (with its prototype-poisoning checks), after a check of how deep the text nests.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonDepth(body as string);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    parseJson(request, body as string, done);
+  });
   // Declared up front so every request object has the same shape (set by the access hooks).
   server.decorateRequest('principal', undefined);
   server.decorateRequest('actor', undefined);

@@ -37,6 +37,13 @@ describe('every error the server itself raises is a problem with a stable code',
       field: 'body',
     },
     {
+      name: 'a JSON body nested too deeply (inside metadata, which is free-form)',
+      send: () => authedFetch(`${srv.url}/api/v1/models/m/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"metadata":{"name":"m","version":"1.0.0","deep":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}},"files":[]}` }),
+      status: 400,
+      code: 'invalid_input',
+      field: 'body',
+    },
+    {
       name: 'a body that breaks its schema',
       send: () => authedFetch(`${srv.url}/api/v1/models/m/tags`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: { 'bad key!': 'v' } }) }),
       status: 400,
