@@ -14,7 +14,12 @@ export interface RemoteOptions {
   actor?: string;
   /** A fetch implementation (defaults to the global one). */
   fetch?: typeof fetch;
+  /** A download that receives nothing for this long is broken off (and resumed by a pull); default 60 s. */
+  readIdleMs?: number;
 }
+
+/** How long a download may receive nothing before it is broken off, unless the options say otherwise. */
+export const DEFAULT_READ_IDLE_MS = 60_000;
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | undefined>;
@@ -75,6 +80,7 @@ export class ApiClient {
   readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
   private readonly headers: Record<string, string>;
+  private readonly readIdleMs: number;
 
   constructor(opts: RemoteOptions) {
     let url: URL;
@@ -88,6 +94,7 @@ export class ApiClient {
     }
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.readIdleMs = opts.readIdleMs ?? DEFAULT_READ_IDLE_MS;
     this.headers = { accept: 'application/json, application/problem+json' };
     if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
     if (opts.actor) this.headers['x-modelvault-actor'] = opts.actor;
@@ -174,6 +181,11 @@ export class ApiClient {
       res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const req = transport.request(url, { method: 'GET', headers: { ...this.headers, ...headers } }, resolve);
         req.on('error', reject);
+        // A server that stops sending (before the head or in the middle of the body) breaks the download off, as a
+        // dropped connection would: the caller resumes from what arrived instead of waiting for ever.
+        req.setTimeout(this.readIdleMs, () => {
+          req.destroy(Object.assign(new Error(`the server sent nothing for ${this.readIdleMs / 1000} s`), { code: 'ETIMEDOUT' }));
+        });
         req.end();
       });
     } catch (err) {

@@ -19,6 +19,7 @@ import { now, resolveRow } from './queries.ts';
 import { versionSortKey } from './sort-key.ts';
 import type { MoveRecord, NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
 import { computeSignature, previousVersion, semverCheck, understatedVersion, type SemverCheck } from './version-signature.ts';
+import { MAX_METADATA_BYTES } from '../core/limits.ts';
 
 /** A registration request checked and reduced to what gets stored. */
 interface PreparedVersion {
@@ -62,6 +63,11 @@ function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files'> & 
   const metadata = input.metadata;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new ModelVaultError('invalid_metadata', 'metadata must be an object', { field: 'metadata' });
+  }
+  // Every read of the version returns its metadata: a few megabytes served to fifty readers at once is a gigabyte.
+  const size = Buffer.byteLength(canonicalJson(metadata));
+  if (size > MAX_METADATA_BYTES) {
+    throw new ModelVaultError('payload_too_large', `metadata is ${size} bytes as JSON, more than the ${MAX_METADATA_BYTES} allowed`, { field: 'metadata', hint: 'keep large data in files of the version and reference them from the metadata' });
   }
   const name = assertName(String(metadata.name ?? ''), 'metadata.name');
   const version = assertVersion(String(metadata.version ?? ''));

@@ -44,6 +44,13 @@ describe('every error the server itself raises is a problem with a stable code',
       field: 'body',
     },
     {
+      name: 'metadata larger than 1 MiB as JSON',
+      send: () => authedFetch(`${srv.url}/api/v1/models/m/versions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'm', version: '1.0.0', notes: 'x'.repeat(1 << 20) }, files: [{ path: 'w.bin', size: 1, digest: `sha256:${'a'.repeat(64)}` }] }) }),
+      status: 413,
+      code: 'payload_too_large',
+      field: 'metadata',
+    },
+    {
       name: 'a body that breaks its schema',
       send: () => authedFetch(`${srv.url}/api/v1/models/m/tags`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: { 'bad key!': 'v' } }) }),
       status: 400,
