@@ -10,11 +10,13 @@ export interface ServerLimits {
   bodyGraceMs: number;
   /** Uploads (blob PUT, upload PATCH, profiles and observation batches) one user may have in flight at once. */
   maxUploadsPerUser: number;
+  /** On SIGTERM or SIGINT, requests in flight get this long to finish before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16 };
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16, shutdownGraceMs: 30_000 };
 
-const KEYS = ['body_idle_timeout', 'min_body_rate', 'body_grace', 'max_uploads_per_user'] as const;
+const KEYS = ['body_idle_timeout', 'min_body_rate', 'body_grace', 'max_uploads_per_user', 'shutdown_grace'] as const;
 
 /** Parses the `server:` block; every mistake names the setting and what it accepts. */
 export function parseServerLimits(raw: unknown, file: string): ServerLimits {
@@ -44,5 +46,6 @@ export function parseServerLimits(raw: unknown, file: string): ServerLimits {
   out.bodyGraceMs = duration('body_grace', out.bodyGraceMs);
   out.minBodyRate = count('min_body_rate', out.minBodyRate, 0);
   out.maxUploadsPerUser = count('max_uploads_per_user', out.maxUploadsPerUser, 1);
+  out.shutdownGraceMs = duration('shutdown_grace', out.shutdownGraceMs);
   return out;
 }

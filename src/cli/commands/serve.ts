@@ -36,7 +36,26 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      await server.close();
+      // New requests get 503 at once; those in flight may finish within the grace period. After it, or on a second
+      // signal, their connections are closed: a resumable upload keeps what arrived, a plain upload stores nothing.
+      const http = server.server.server;
+      const grace = app.config.server.shutdownGraceMs;
+      io.stderr(`stopping: waiting up to ${grace / 1000} s for requests in flight\n`);
+      const cut = (why: string): void => {
+        io.stderr(`stopping: ${why}; closing the connections still open\n`);
+        http.closeAllConnections();
+      };
+      const timer = setTimeout(() => cut(`requests still running after ${grace / 1000} s`), grace);
+      const again = (): void => cut('asked again');
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(timer);
+        process.off('SIGINT', again);
+        process.off('SIGTERM', again);
+      }
       await app.close();
     });
 }
