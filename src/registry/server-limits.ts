@@ -12,11 +12,13 @@ export interface ServerLimits {
   maxUploadsPerUser: number;
   /** On SIGTERM or SIGINT, requests in flight get this long to finish before their connections are closed. */
   shutdownGraceMs: number;
+  /** Requests a second one API token (or user, or address) may make on average; 0 for no limit. */
+  rateLimit: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16, shutdownGraceMs: 30_000 };
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16, shutdownGraceMs: 30_000, rateLimit: 0 };
 
-const KEYS = ['body_idle_timeout', 'min_body_rate', 'body_grace', 'max_uploads_per_user', 'shutdown_grace'] as const;
+const KEYS = ['body_idle_timeout', 'min_body_rate', 'body_grace', 'max_uploads_per_user', 'shutdown_grace', 'rate_limit'] as const;
 
 /** Parses the `server:` block; every mistake names the setting and what it accepts. */
 export function parseServerLimits(raw: unknown, file: string): ServerLimits {
@@ -47,5 +49,6 @@ export function parseServerLimits(raw: unknown, file: string): ServerLimits {
   out.minBodyRate = count('min_body_rate', out.minBodyRate, 0);
   out.maxUploadsPerUser = count('max_uploads_per_user', out.maxUploadsPerUser, 1);
   out.shutdownGraceMs = duration('shutdown_grace', out.shutdownGraceMs);
+  out.rateLimit = count('rate_limit', out.rateLimit, 0);
   return out;
 }

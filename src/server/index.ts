@@ -1,6 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type onRequestHookHandler, type RouteOptions } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { packageVersion } from '../package-root.ts';
@@ -10,6 +10,7 @@ import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import { accessHooks, type JwtVerifier } from './auth.ts';
 import { bodyGuard } from './body-guard.ts';
 import { checkJsonDepth } from './json-depth.ts';
+import { rateLimit } from './rate-limit.ts';
 import { ROUTE_ACCESS } from './permissions.ts';
 import { problemOf, sendProblem } from './problem.ts';
 import { JSON_BODY_LIMIT, type RouteSpec } from './route-spec.ts';
@@ -42,7 +43,7 @@ export interface RunningServer {
 }
 
 /** Fastify's options for `route`, with the hooks that enforce its declared access; a route without one is refused. */
-function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | undefined): RouteOptions {
+function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | undefined, limiter?: onRequestHookHandler): RouteOptions {
   const access = ROUTE_ACCESS[route.operationId];
   if (!access) throw new Error(`route ${route.method} ${route.url} (${route.operationId}) declares no permission: add it to ROUTE_ACCESS in src/server/permissions.ts`);
   const response: Record<number, unknown> = {};
@@ -50,10 +51,12 @@ function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | u
     if (r.schema && (r.contentType ?? 'application/json') === 'application/json') response[Number(status)] = r.schema;
   }
   const access_ = accessHooks(app, access, verifyJwt);
-  // A route that takes a body is watched while it arrives, after the caller is known (uploads are counted per user).
-  const hooks = route.method === 'GET' || route.method === 'HEAD' || route.method === 'DELETE'
-    ? access_
-    : { ...access_, onRequest: [access_.onRequest, bodyGuard(app.config.server, route.rawBody === true)] };
+  // After the caller is known: the rate limit when one is set, and for a route that takes a body, the watch over
+  // its arrival (uploads are counted per user).
+  const after: onRequestHookHandler[] = [];
+  if (limiter) after.push(limiter);
+  if (route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'DELETE') after.push(bodyGuard(app.config.server, route.rawBody === true));
+  const hooks = after.length === 0 ? access_ : { ...access_, onRequest: [access_.onRequest, ...after] };
   return {
     method: route.method,
     url: route.url,
@@ -153,12 +156,14 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
   doc = buildOpenApi(routes, packageVersion());
 
   const verifyJwt = await jwtVerifier(app);
-  for (const route of routes.filter((r) => !r.rawBody)) server.route(toFastify(route, app, verifyJwt));
+  // One table of buckets for every route: the limit is per caller, not per route.
+  const limiter = app.config.server.rateLimit > 0 ? rateLimit(app.config.server.rateLimit) : undefined;
+  for (const route of routes.filter((r) => !r.rawBody)) server.route(toFastify(route, app, verifyJwt, limiter));
   // Raw-body routes stream whatever arrives, whatever its declared type, with no size limit.
   await server.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(['application/octet-stream', '*'], (_request, payload, done) => done(null, payload));
-    for (const route of routes.filter((r) => r.rawBody)) scope.route(toFastify(route, app, verifyJwt));
+    for (const route of routes.filter((r) => r.rawBody)) scope.route(toFastify(route, app, verifyJwt, limiter));
   });
   await server.ready();
   return server;

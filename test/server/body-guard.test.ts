@@ -108,17 +108,60 @@ describe('slow and stalled request bodies', { timeout: 30_000 }, () => {
   });
 });
 
+describe('the rate limit per API token', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer('server:\n  rate_limit: 5\n');
+  });
+  after(() => srv.close());
+
+  it('answers a burst of one second\'s worth, then 429 with Retry-After, per token and not per server', async () => {
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call(`${srv.url}/api/v1/models`, 'GET')).status);
+    // Five at once, plus whatever refilled while they ran (five a second) on a busy machine.
+    const elapsed = Date.now() - started;
+    const refilled = Math.ceil((elapsed * 5) / 1000);
+    assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
+    const answered = statuses.filter((x) => x === 200).length;
+    assert.ok(answered <= 5 + refilled, `${statuses} after ${elapsed} ms`);
+    assert.deepEqual(statuses.filter((x) => x !== 200 && x !== 429), []);
+    if (elapsed < 400) assert.ok(answered < 8, `${statuses} after ${elapsed} ms`);
+    const refused = await authedFetch(`${srv.url}/api/v1/models`);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('retry-after'), '1');
+    const problem = (await refused.json()) as { code: string; detail: string };
+    assert.equal(problem.code, 'too_many_requests');
+    assert.match(problem.detail, /^more than 5 requests a second from tok_[A-Za-z0-9_-]+$/);
+    // Another token of its own has a full bucket.
+    const carol = await userToken(srv.app, 'carol', ['analyst']);
+    assert.equal((await fetch(`${srv.url}/api/v1/models`, { headers: { authorization: `Bearer ${carol}` } })).status, 200);
+    // The bucket refills at 5 a second.
+    await sleep(450);
+    assert.equal((await call(`${srv.url}/api/v1/models`, 'GET')).status, 200);
+  });
+
+  it('is not there unless configured', async () => {
+    const open = await startTestServer();
+    try {
+      for (let i = 0; i < 30; i++) assert.equal((await call(`${open.url}/api/v1/models`, 'GET')).status, 200);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('server limits in config.yaml', () => {
   it('default to 30 s idle, 1 KiB/s after 60 s, 16 uploads per user, 30 s to finish on shutdown', () => {
     assert.deepEqual(parseServerLimits(undefined, 'config.yaml'), DEFAULT_SERVER_LIMITS);
-    assert.deepEqual(DEFAULT_SERVER_LIMITS, { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16, shutdownGraceMs: 30_000 });
-    assert.deepEqual(parseServerLimits({ body_idle_timeout: '2m', body_grace: '90s', min_body_rate: 0, max_uploads_per_user: 1, shutdown_grace: '5s' }, 'c.yaml'), { bodyIdleMs: 120_000, bodyGraceMs: 90_000, minBodyRate: 0, maxUploadsPerUser: 1, shutdownGraceMs: 5_000 });
+    assert.deepEqual(DEFAULT_SERVER_LIMITS, { bodyIdleMs: 30_000, minBodyRate: 1024, bodyGraceMs: 60_000, maxUploadsPerUser: 16, shutdownGraceMs: 30_000, rateLimit: 0 });
+    assert.deepEqual(parseServerLimits({ body_idle_timeout: '2m', body_grace: '90s', min_body_rate: 0, max_uploads_per_user: 1, shutdown_grace: '5s', rate_limit: 100 }, 'c.yaml'), { bodyIdleMs: 120_000, bodyGraceMs: 90_000, minBodyRate: 0, maxUploadsPerUser: 1, shutdownGraceMs: 5_000, rateLimit: 100 });
   });
 
   it('name the setting and what it accepts when a value is wrong', () => {
     const cases: [unknown, string][] = [
-      [[1], 'c.yaml: server must be a mapping of body_idle_timeout, min_body_rate, body_grace, max_uploads_per_user, shutdown_grace'],
-      [{ idle: '1s' }, 'c.yaml: server.idle is not a setting (use body_idle_timeout, min_body_rate, body_grace, max_uploads_per_user, shutdown_grace)'],
+      [[1], 'c.yaml: server must be a mapping of body_idle_timeout, min_body_rate, body_grace, max_uploads_per_user, shutdown_grace, rate_limit'],
+      [{ idle: '1s' }, 'c.yaml: server.idle is not a setting (use body_idle_timeout, min_body_rate, body_grace, max_uploads_per_user, shutdown_grace, rate_limit)'],
       [{ body_idle_timeout: 30 }, 'c.yaml: server.body_idle_timeout must be a duration such as "30s" or "2m", not 30'],
       [{ body_grace: '0s' }, 'c.yaml: server.body_grace must be a duration such as "30s" or "2m", not "0s"'],
       [{ min_body_rate: -1 }, 'c.yaml: server.min_body_rate must be a whole number of at least 0, not -1'],
