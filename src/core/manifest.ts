@@ -76,6 +76,9 @@ export function checkManifest(files: ClientManifestEntry[]): ListedFile[] {
     throw new ModelVaultError('invalid_input', 'a version needs at least one file', { field: 'files' });
   }
   if (files.length > MAX_MANIFEST_FILES) throw new ModelVaultError('invalid_input', `a version may hold at most ${MAX_MANIFEST_FILES} files`, { field: 'files' });
+  for (const [i, f] of files.entries()) {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ModelVaultError('invalid_input', `files[${i}] must be an object with path, size and digest`, { field: `files[${i}]` });
+  }
   const paths = checkManifestPaths(files.map((f) => f.path));
   return files.map((f, i) => {
     if (!isDigest(f.digest)) throw new ModelVaultError('invalid_digest', `files[${i}].digest ${JSON.stringify(f.digest)} is not sha256:<hex>`, { field: `files[${i}].digest` });

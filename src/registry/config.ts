@@ -147,7 +147,16 @@ export function loadConfig(home: string): RegistryConfig {
     const pos = e.linePos?.[0];
     throw new ModelVaultError('invalid_input', `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`, { path: file, hint: 'fix the YAML syntax' });
   }
-  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  let raw: Record<string, unknown>;
+  try {
+    // An alias to an anchor that is not there, or too many aliases (an expansion bomb), fail only here.
+    raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    throw new ModelVaultError('invalid_input', `${file}: ${(err as Error).message}`, { path: file, hint: 'fix the YAML anchors and aliases (*name needs an &name before it)' });
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ModelVaultError('invalid_input', `${file}: the file must be a mapping of settings (lifecycle, policy, scan, signing, auth, server…), not ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw).slice(0, 60)}`, { path: file });
+  }
   const cfg = defaultConfig();
   const lifecycle = (raw.lifecycle ?? {}) as Record<string, unknown>;
   const demote = lifecycle.demote_production_to;
