@@ -127,6 +127,17 @@ export async function buildServer(app: AppContext, opts: { logger?: boolean } = 
     return503OnClosing: true,
     routerOptions: { maxParamLength: 300 },
     clientErrorHandler,
+    // Errors of the router, before any route runs: rendered as problems like every other error.
+    frameworkErrors: (err, request, reply) => {
+      const code = (err as { code?: string }).code;
+      const mapped =
+        code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ModelVaultError('invalid_input', 'a path segment of the URL is longer than 300 characters', { hint: 'names, versions and ids are far shorter; check the URL' })
+          : code === 'FST_ERR_BAD_URL'
+            ? new ModelVaultError('invalid_input', 'the URL is not valid (a broken percent-encoding)', { hint: 'percent-encode path segments with encodeURIComponent' })
+            : err;
+      return sendProblem(request, reply, mapped);
+    },
   });
   server.setValidatorCompiler(validatorCompiler);
   // Fastify's own JSON parser (with its prototype-poisoning checks), after a check of how deep the text nests.

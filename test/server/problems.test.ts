@@ -14,6 +14,7 @@ describe('every error the server itself raises is a problem with a stable code',
   after(() => srv.close());
 
   const cases: { name: string; send: () => Promise<Response>; status: number; code: string; field?: string }[] = [
+    { name: 'a path segment longer than the router takes', send: () => authedFetch(`${srv.url}/api/v1/models/${'x'.repeat(400)}`), status: 400, code: 'invalid_input' },
     { name: 'an unknown route', send: () => authedFetch(`${srv.url}/api/v1/no/such/route?x=1`), status: 404, code: 'not_found' },
     {
       name: 'a malformed JSON body',
