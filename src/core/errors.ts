@@ -86,6 +86,9 @@ export function toModelVaultError(err: unknown): ModelVaultError {
         return new ModelVaultError('storage_unavailable', `permission denied${where}`, { path: e.path, hint: 'make the directory writable or set MODELVAULT_HOME to a writable directory' }, { cause: err });
       case 'ENOENT':
         return new ModelVaultError('not_found', `no such file or directory${where}`, { path: e.path }, { cause: err });
+      case 'SQLITE_CORRUPT':
+      case 'SQLITE_NOTADB':
+        return new ModelVaultError('storage_unavailable', `the database file is damaged: ${e.message}`, { hint: 'stop using this home; restore it with `modelvault restore` from a backup, or run `modelvault audit verify` to see what is readable' }, { cause: err });
       case 'SQLITE_BUSY':
       case 'SQLITE_BUSY_SNAPSHOT':
       case 'SQLITE_LOCKED':

@@ -2,7 +2,7 @@ import type Sqlite from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver as KyselySqliteDriver } from './kysely.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ModelVaultError } from '../../core/errors.ts';
+import { ModelVaultError, toModelVaultError } from '../../core/errors.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database, MetadataDb } from './schema.ts';
 
@@ -24,6 +24,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
     };
     return driver;
   }
+}
+
+/** SQLite's answers for a file whose pages do not make sense, or that is no database at all. */
+function isDamaged(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+function damaged(err: unknown, where: string): ModelVaultError {
+  const e = toModelVaultError(err);
+  return new ModelVaultError(e.code, `${e.message} (${where})`, { ...e.details, path: where }, { cause: err });
 }
 
 /** Opens the metadata database at `url` (`postgres://…`, `sqlite:PATH` or a file path) and migrates it. */
@@ -51,6 +62,7 @@ export async function openMetadataDb(url: string): Promise<MetadataDb> {
       // The 10 s that toModelVaultError names when SQLITE_BUSY outlasts it.
       sqlite.pragma('busy_timeout = 10000');
     } catch (err) {
+      if (isDamaged(err)) throw damaged(err, file);
       throw new ModelVaultError('storage_unavailable', `cannot open the database ${file}: ${(err as Error).message}`, {
         path: file,
         hint: 'check that MODELVAULT_HOME is writable, or set MODELVAULT_DATABASE_URL',
@@ -80,6 +92,7 @@ export async function openMetadataDb(url: string): Promise<MetadataDb> {
     if (error) throw error;
   } catch (err) {
     await metadata.close().catch(() => undefined);
+    if (isDamaged(err)) throw damaged(err, url);
     const where = isPg ? url.replace(/\/\/[^@/]*@/, '//***@') : url;
     throw new ModelVaultError('storage_unavailable', `cannot prepare the database ${where}: ${(err as Error).message}`, {
       hint: isPg ? 'check MODELVAULT_DATABASE_URL and that PostgreSQL is running' : 'check that the database file is writable',
