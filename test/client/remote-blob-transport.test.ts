@@ -119,7 +119,9 @@ describe('RemoteBlobTransport against a real server', () => {
     const [stored] = await t.storeFiles([path]).finally(() => proxy.close());
     assert.deepEqual(stored, { digest: sha256(data), size: data.length });
     const patches = log.filter((l) => l.startsWith('PATCH'));
-    assert.equal(patches.length, 2, log.join('\n'));
+    // A resume that arrives while the server is still finishing the broken request gets 409 (one writer per
+    // session) and is sent again after a backoff: two PATCHes, or three.
+    assert.ok(patches.length === 2 || patches.length === 3, log.join('\n'));
     assert.ok(log.some((l) => l.startsWith('GET /api/v1/blobs/uploads/')), 'asked the offset before resuming');
     assert.ok(log.some((l) => /^PUT \/api\/v1\/blobs\/uploads\/.*\?digest=/.test(l)), 'committed');
     const back = await buffer(await new RemoteBlobTransport({ baseUrl: srv.url, token: srv.token }).openBlob(sha256(data)));

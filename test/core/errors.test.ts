@@ -24,7 +24,7 @@ describe('ModelVaultError', () => {
       usage: [400, 2], invalid_input: [400, 2], invalid_name: [400, 2], invalid_version: [400, 2], invalid_reference: [400, 2], invalid_digest: [400, 2], invalid_path: [400, 2],
       invalid_metadata: [422, 2], invalid_transition: [409, 2], invalid_range: [416, 2], not_found: [404, 2], version_exists: [409, 1], conflict: [409, 1],
       digest_mismatch: [422, 1], size_mismatch: [422, 1], blob_missing: [409, 1], blob_corrupt: [500, 1], validation_failed: [422, 1], verification_failed: [422, 1],
-      policy_violation: [403, 1], gate_failed: [409, 1], unauthenticated: [401, 2], forbidden: [403, 2], payload_too_large: [413, 2], storage_unavailable: [503, 1],
+      policy_violation: [403, 1], gate_failed: [409, 1], unauthenticated: [401, 2], forbidden: [403, 2], payload_too_large: [413, 2], too_many_requests: [429, 1], storage_unavailable: [503, 1],
       storage_full: [507, 1], server_unreachable: [502, 1], internal: [500, 1],
     };
     assert.deepEqual(Object.keys(ERROR_CODES).sort(), Object.keys(expected).sort());
