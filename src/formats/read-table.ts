@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
+import { parseNumericCsv } from './numeric-csv.ts';
 
 /** One column of a table: numbers (NaN or null = missing), strings or booleans (null/'' = missing). */
 export type Column = Float64Array | readonly (number | null)[] | readonly (string | null)[] | readonly (boolean | null)[];
@@ -20,10 +21,27 @@ const READERS: Record<string, string> = {
 
 /**
  * Reads a CSV, Parquet or JSON-lines file into columns (numbers → Float64Array with NaN for
- * null, booleans → boolean[], everything else → string[]). The path only ever travels as a bound
- * parameter; glob characters and URLs are refused because DuckDB would expand or fetch them.
+ * null, booleans → boolean[], everything else → string[]). A CSV or TSV of numbers under a header is
+ * read by a dedicated parser (from `bytes` when the caller already holds the file's content); every other
+ * file by DuckDB. The path only ever travels to DuckDB as a bound parameter; glob characters and URLs
+ * are refused because DuckDB would expand or fetch them.
  */
-export async function readTable(path: string): Promise<Columns> {
+export async function readTable(path: string, bytes?: Uint8Array): Promise<Columns> {
+  const { full, reader } = await checkedPath(path);
+  if (reader === 'read_csv_auto') {
+    const table = parseNumericCsv(bytes ?? (await readFile(full)), extname(full).toLowerCase() === '.tsv' ? 0x09 : 0x2c);
+    if (table) return table;
+  }
+  return readWithDuckDB(full, reader, path);
+}
+
+/** Reads a file through DuckDB alone, whatever it holds: what `readTable` does for all but a plain numeric CSV. */
+export async function readTableWithDuckDB(path: string): Promise<Columns> {
+  const { full, reader } = await checkedPath(path);
+  return readWithDuckDB(full, reader, path);
+}
+
+async function checkedPath(path: string): Promise<{ full: string; reader: string }> {
   if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
     throw new ModelVaultError('invalid_path', 'a data file path is required');
   }
@@ -39,6 +57,10 @@ export async function readTable(path: string): Promise<Columns> {
     throw new ModelVaultError('not_found', `${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, { path }, { cause: err });
   });
   if (!info.isFile()) throw new ModelVaultError('invalid_path', `${path}: not a regular file`, { path });
+  return { full, reader };
+}
+
+async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
   // Loaded here, not at start-up: the native library is large and only reading a data file needs it.
   const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = await import('@duckdb/node-api');
   const numericTypes = new Set<DuckDBTypeId>([
