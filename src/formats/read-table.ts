@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
 import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
@@ -61,8 +62,9 @@ async function checkedPath(path: string): Promise<{ full: string; reader: string
 }
 
 async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
-  // Loaded here, not at start-up: the native library is large and only reading a data file needs it.
-  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = await import('@duckdb/node-api');
+  // Loaded here, not at start-up: the native library is large and only reading a data file needs it. Through
+  // require: an import of this CommonJS package first has its hundreds of files scanned for export names.
+  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
   const numericTypes = new Set<DuckDBTypeId>([
     DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
     DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
@@ -73,33 +75,44 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
   try {
     const statement = await connection.prepare(`SELECT * FROM ${reader}($1)`);
     statement.bindVarchar(1, full);
-    const result = await statement.run().catch((err: unknown) => {
+    const failed = (err: unknown): never => {
       throw new ModelVaultError('invalid_input', `${path}: cannot read the file (${err instanceof Error ? err.message : String(err)})`, { path }, { cause: err });
-    });
+    };
+    // Streamed: each chunk is converted while DuckDB decodes the next ones on its own threads.
+    const result = await statement.stream().catch(failed);
     const names = result.columnNames();
     const types = result.columnTypes();
-    const rows = result.rowCount;
-    // Numbers are copied value by value from each chunk's vectors into one Float64Array per column; DuckDB's
-    // generic conversion to JavaScript values (an array per column first) costs several times more.
+    // Numbers are copied value by value from each chunk's vectors into a Float64Array per chunk and column;
+    // DuckDB's generic conversion to JavaScript values (an array per column first) costs several times more.
     const numeric = types.map((t) => numericTypes.has(t.typeId));
-    const numbers = numeric.map((n) => (n ? new Float64Array(rows) : undefined));
+    const parts: Float64Array[][] = numeric.map(() => []);
     const others: unknown[][] = numeric.map(() => []);
-    let at = 0;
-    for (let c = 0; c < result.chunkCount; c++) {
-      const chunk = result.getChunk(c);
+    let rows = 0;
+    for (let chunk = await result.fetchChunk().catch(failed); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk().catch(failed)) {
       const n = chunk.rowCount;
       for (let j = 0; j < names.length; j++) {
-        const out = numbers[j];
-        if (out) {
+        if (numeric[j]) {
           const vector = chunk.getColumnVector(j);
+          const out = new Float64Array(n);
           for (let i = 0; i < n; i++) {
             const v = vector.getItem(i);
-            out[at + i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
+            out[i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
           }
+          parts[j]!.push(out);
         } else others[j]!.push(...chunk.convertColumnValues(j, JSDuckDBValueConverter));
       }
-      at += n;
+      rows += n;
     }
+    const numbers = parts.map((p, j) => {
+      if (!numeric[j]) return undefined;
+      const out = new Float64Array(rows);
+      let at = 0;
+      for (const part of p) {
+        out.set(part, at);
+        at += part.length;
+      }
+      return out;
+    });
     const columns: Columns = Object.create(null) as Columns;
     names.forEach((name, i) => {
       const values = others[i]!;
