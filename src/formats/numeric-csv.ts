@@ -203,7 +203,7 @@ export function parseNumericCsv(b: Uint8Array, delimiter: number): Columns | und
     // DuckDB types a column without a single value as text, and reads "-0" in a column of integers as 0.
     if (!seen[j]) columns[name] = new Array<null>(rows).fill(null);
     else {
-      const c = rows === capacity ? cols[j]! : cols[j]!.slice(0, rows);
+      const c = rows === capacity ? cols[j]! : cols[j]!.subarray(0, rows);
       if (negativeZero && !fractional[j]) for (let r = 0; r < rows; r++) if (c[r] === 0) c[r] = 0;
       columns[name] = c;
     }

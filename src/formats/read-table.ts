@@ -64,26 +64,37 @@ async function checkedPath(path: string): Promise<{ full: string; reader: string
 async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
   // Loaded here, not at start-up: the native library is large and only reading a data file needs it. Through
   // require: an import of this CommonJS package first has its hundreds of files scanned for export names.
-  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
-  const numericTypes = new Set<DuckDBTypeId>([
+  const load = createRequire(import.meta.url);
+  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = load('@duckdb/node-api') as typeof import('@duckdb/node-api');
+  // The C API beneath it, in the version it was built with: a DOUBLE vector's memory is read in one copy.
+  const bindings = createRequire(load.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
+  // Types whose every value a cast to DOUBLE gives exactly as Number() of the value would.
+  const asDouble = new Set<DuckDBTypeId>([
     DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
-    DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT,
-    DuckDBTypeId.FLOAT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL,
+    DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.FLOAT,
   ]);
+  const numericTypes = new Set<DuckDBTypeId>([...asDouble, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL]);
   const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
   const connection = await instance.connect();
   try {
-    const statement = await connection.prepare(`SELECT * FROM ${reader}($1)`);
-    statement.bindVarchar(1, full);
     const failed = (err: unknown): never => {
       throw new ModelVaultError('invalid_input', `${path}: cannot read the file (${err instanceof Error ? err.message : String(err)})`, { path }, { cause: err });
     };
+    const query = async (sql: string): Promise<Awaited<ReturnType<import('@duckdb/node-api').DuckDBPreparedStatement['stream']>>> => {
+      const statement = await connection.prepare(sql).catch(failed);
+      statement.bindVarchar(1, full);
+      return statement.stream().catch(failed);
+    };
+    // The columns first, to read the integer and float ones as DOUBLE.
+    const probe = await query(`SELECT * FROM ${reader}($1) LIMIT 0`);
+    const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+    const casts = probe.columnNames().filter((_, j) => asDouble.has(probe.columnTypes()[j]!.typeId)).map((n) => `CAST(${quote(n)} AS DOUBLE) AS ${quote(n)}`);
     // Streamed: each chunk is converted while DuckDB decodes the next ones on its own threads.
-    const result = await statement.stream().catch(failed);
+    const result = await query(`SELECT * ${casts.length ? `REPLACE (${casts.join(', ')}) ` : ''}FROM ${reader}($1)`);
     const names = result.columnNames();
     const types = result.columnTypes();
-    // Numbers are copied value by value from each chunk's vectors into a Float64Array per chunk and column;
-    // DuckDB's generic conversion to JavaScript values (an array per column first) costs several times more.
+    // Numbers go into a Float64Array per chunk and column: DOUBLE vectors in one copy of their memory, HUGEINT
+    // and DECIMAL value by value; DuckDB's generic conversion to JavaScript values costs several times more.
     const numeric = types.map((t) => numericTypes.has(t.typeId));
     const parts: Float64Array[][] = numeric.map(() => []);
     const others: unknown[][] = numeric.map(() => []);
@@ -92,11 +103,21 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
       const n = chunk.rowCount;
       for (let j = 0; j < names.length; j++) {
         if (numeric[j]) {
-          const vector = chunk.getColumnVector(j);
-          const out = new Float64Array(n);
-          for (let i = 0; i < n; i++) {
-            const v = vector.getItem(i);
-            out[i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
+          let out: Float64Array;
+          if (types[j]!.typeId === DuckDBTypeId.DOUBLE) {
+            const vector = bindings.data_chunk_get_vector(chunk.chunk, j);
+            const data = bindings.vector_get_data(vector, n * 8);
+            out = new Float64Array(data.buffer, data.byteOffset, n).slice();
+            // One bit per row, set when the row holds a value; no mask when every row does.
+            const valid = bindings.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
+            if (valid) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
+          } else {
+            const vector = chunk.getColumnVector(j);
+            out = new Float64Array(n);
+            for (let i = 0; i < n; i++) {
+              const v = vector.getItem(i);
+              out[i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
+            }
           }
           parts[j]!.push(out);
         } else others[j]!.push(...chunk.convertColumnValues(j, JSDuckDBValueConverter));
