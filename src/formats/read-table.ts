@@ -61,6 +61,13 @@ async function checkedPath(path: string): Promise<{ full: string; reader: string
   return { full, reader };
 }
 
+/** True when the first `n` bits of a mask are all set. */
+function allOnes(mask: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n >> 3; i++) if (mask[i] !== 0xff) return false;
+  for (let i = n & ~7; i < n; i++) if (!(mask[i >> 3]! & (1 << (i & 7)))) return false;
+  return true;
+}
+
 async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
   // Loaded here, not at start-up: the native library is large and only reading a data file needs it. Through
   // require: an import of this CommonJS package first has its hundreds of files scanned for export names.
@@ -108,9 +115,9 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
             const vector = bindings.data_chunk_get_vector(chunk.chunk, j);
             const data = bindings.vector_get_data(vector, n * 8);
             out = new Float64Array(data.buffer, data.byteOffset, n).slice();
-            // One bit per row, set when the row holds a value; no mask when every row does.
+            // One bit per row, set when the row holds a value; no mask, or a mask of ones, when every row does.
             const valid = bindings.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
-            if (valid) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
+            if (valid && !allOnes(valid, n)) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
           } else {
             const vector = chunk.getColumnVector(j);
             out = new Float64Array(n);
