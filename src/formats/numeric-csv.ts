@@ -24,42 +24,34 @@ class NumberScanner {
   /** Whether it had a fraction or an exponent (DuckDB then types its column DOUBLE, else BIGINT). */
   fractional = false;
 
-  private mantissa = 0;
-  private significant = 0;
-
-  /** Adds the digits from `i` on to the mantissa (leading zeros aside) and returns the position after them. */
-  private digits(b: Uint8Array, i: number, end: number): number {
-    for (; i < end && b[i]! >= ZERO && b[i]! <= NINE; i++) {
-      const d = b[i]! - ZERO;
-      if (this.mantissa !== 0 || d !== 0) {
-        this.significant++;
-        this.mantissa = this.mantissa * 10 + d;
-      }
-    }
-    return i;
-  }
-
   /** Scans the number at `i` (before `end`) and returns the position after it, or -1 when no number starts there. */
   scan(b: Uint8Array, i: number, end: number): number {
     const start = i;
     const negative = b[i] === MINUS;
     if (negative) i++;
-    this.mantissa = 0;
-    this.significant = 0;
     const intStart = i;
-    i = this.digits(b, i, end);
-    const intDigits = i - intStart;
+    let mantissa = 0;
+    let significant = 0;
+    let intDigits = 0;
+    let scale = 0;
+    let dot = false;
+    // Digits with at most one point among them; leading zeros do not count as significant.
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c >= ZERO && c <= NINE) {
+        if (mantissa !== 0 || c !== ZERO) {
+          significant++;
+          mantissa = mantissa * 10 + (c - ZERO);
+        }
+        if (dot) scale++;
+        else intDigits++;
+      } else if (c === DOT && !dot) dot = true;
+      else break;
+    }
     // DuckDB reads "007" and "00.5" as text.
     if (intDigits > 1 && b[intStart] === ZERO) return -1;
-    let scale = 0;
-    this.fractional = false;
-    if (i < end && b[i] === DOT) {
-      this.fractional = true;
-      const fracStart = ++i;
-      i = this.digits(b, i, end);
-      scale = i - fracStart;
-    }
     if (intDigits + scale === 0) return -1;
+    this.fractional = dot;
     let exponent = 0;
     if (i < end && (b[i] === 0x65 || b[i] === 0x45)) {
       this.fractional = true;
@@ -78,7 +70,6 @@ class NumberScanner {
     // Up to 15 significant digits and a power of ten up to 22 are exact doubles, so one multiplication or
     // division rounds correctly (Clinger's fast path); anything else goes through the engine's own parser.
     let v: number;
-    const { mantissa, significant } = this;
     if (significant <= 15 && power >= -22 && power <= 22) v = power >= 0 ? mantissa * POWERS[power]! : mantissa / POWERS[-power]!;
     else v = Math.abs(Number(latin1.decode(b.subarray(negative ? start + 1 : start, i))));
     this.value = negative ? -v : v;
