@@ -91,11 +91,6 @@ async function hashFile(path: string): Promise<Digest> {
   return `sha256:${h.digest('hex')}`;
 }
 
-/** The digest of bytes held in memory, computed on the thread pool (WebCrypto), not the main thread. */
-async function sha256Off(bytes: Uint8Array): Promise<Digest> {
-  return `sha256:${Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex')}`;
-}
-
 /** Reads evaluation data: a local file (hashed for the evidence) or a verified blob of the store. */
 export async function loadData(blobs: BlobStore, ref: DataRef): Promise<LoadedData> {
   if ('path' in ref) {
@@ -106,9 +101,10 @@ export async function loadData(blobs: BlobStore, ref: DataRef): Promise<LoadedDa
     });
     if (info.size > MAX_DATA_BYTES) throw new ModelVaultError('payload_too_large', `${ref.path} is ${info.size} bytes; evaluation reads at most ${MAX_DATA_BYTES}`, { path: ref.path, hint: 'evaluate on a sample of the rows' });
     if (format === 'csv' || format === 'tsv') {
-      // Read once: hashed on the thread pool while the main thread parses the same bytes.
+      // Read once, for the digest and the parser.
       const bytes = await readFile(ref.path);
-      const [digest, columns] = await Promise.all([sha256Off(bytes), readTable(ref.path, bytes)]);
+      const digest: Digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const columns = await readTable(ref.path, bytes);
       return { columns, digest, format, bytes: bytes.length, rows: rowCount(columns) };
     }
     const [columns, digest] = await Promise.all([readTable(ref.path), hashFile(ref.path)]);
