@@ -103,11 +103,12 @@ export class EvaluationService implements EvaluationApi {
   async evaluate(ref: string, request: EvaluateRequest): Promise<EvaluationReport> {
     const tolerance = request.tolerance ?? DEFAULT_CLAIM_TOLERANCE;
     if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new ModelVaultError('usage', `tolerance must be a number ≥ 0, not ${tolerance}`, { field: 'tolerance' });
-    // The data is read and onnxruntime loads while the versions are looked up; errors still come in that order.
+    // The data is read while the versions are looked up, and onnxruntime loads while DuckDB decodes the data
+    // on its own threads; errors still come in that order.
     const reading = loadData(this.deps.blobs, request.data);
     reading.catch(() => undefined);
-    loadOrt().catch(() => undefined);
     const model = await loadStoredModel(this.deps.registry, this.deps.blobs, ref);
+    loadOrt().catch(() => undefined);
     const baseline = request.baseline ? await loadStoredModel(this.deps.registry, this.deps.blobs, request.baseline) : undefined;
     const target = targetFor(model, request.target);
     const data = await reading;
