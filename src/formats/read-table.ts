@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, resolve } from 'node:path';
-import type { DuckDBTypeId } from '@duckdb/node-api';
 import { ModelVaultError } from '../core/errors.ts';
 import { parseNumericCsv } from './numeric-csv.ts';
 
@@ -61,6 +60,17 @@ async function checkedPath(path: string): Promise<{ full: string; reader: string
   return { full, reader };
 }
 
+// DuckDB's C API type ids (duckdb_type) of the columns that become numbers.
+const DOUBLE = 11;
+const BOOLEAN = 1;
+/** Integers up to 64 bits and FLOAT: a cast to DOUBLE gives every value exactly as Number() of it would. */
+const AS_DOUBLE = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+/** HUGEINT, UHUGEINT and DECIMAL: numbers, converted value by value. */
+const OTHER_NUMBERS = new Set([16, 32, 19]);
+
+type Bindings = typeof import('@duckdb/node-bindings');
+type DuckDBApi = typeof import('@duckdb/node-api');
+
 /** True when the first `n` bits of a mask are all set. */
 function allOnes(mask: Uint8Array, n: number): boolean {
   for (let i = 0; i < n >> 3; i++) if (mask[i] !== 0xff) return false;
@@ -68,66 +78,72 @@ function allOnes(mask: Uint8Array, n: number): boolean {
   return true;
 }
 
+/** Column `j` of a chunk of DOUBLEs, copied in one piece from DuckDB's memory, NaN where a value is missing. */
+function doubles(duck: Bindings, chunk: import('@duckdb/node-bindings').DataChunk, j: number, n: number): Float64Array {
+  const vector = duck.data_chunk_get_vector(chunk, j);
+  const data = duck.vector_get_data(vector, n * 8);
+  const out = new Float64Array(data.buffer, data.byteOffset, n).slice();
+  // One bit per row, set when the row holds a value; no mask, or a mask of ones, when every row does.
+  const valid = duck.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
+  if (valid && !allOnes(valid, n)) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
+  return out;
+}
+
 async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
-  // Loaded here, not at start-up: the native library is large and only reading a data file needs it. Through
-  // require: an import of this CommonJS package first has its hundreds of files scanned for export names.
+  // Loaded here, not at start-up: the native library is large and only reading a data file needs it. Its C API
+  // alone reads numbers; the full API (some 180 files) is loaded only for text, booleans, dates and decimals.
   const load = createRequire(import.meta.url);
-  const { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } = load('@duckdb/node-api') as typeof import('@duckdb/node-api');
-  // The C API beneath it, in the version it was built with: a DOUBLE vector's memory is read in one copy.
-  const bindings = createRequire(load.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as typeof import('@duckdb/node-bindings');
-  // Types whose every value a cast to DOUBLE gives exactly as Number() of the value would.
-  const asDouble = new Set<DuckDBTypeId>([
-    DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER, DuckDBTypeId.BIGINT, DuckDBTypeId.UTINYINT,
-    DuckDBTypeId.USMALLINT, DuckDBTypeId.UINTEGER, DuckDBTypeId.UBIGINT, DuckDBTypeId.FLOAT,
-  ]);
-  const numericTypes = new Set<DuckDBTypeId>([...asDouble, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DOUBLE, DuckDBTypeId.DECIMAL]);
-  const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-  const connection = await instance.connect();
+  const apiPath = load.resolve('@duckdb/node-api');
+  const duck = createRequire(apiPath)('@duckdb/node-bindings') as Bindings;
+  let api: DuckDBApi | undefined;
+  const config = duck.create_config();
+  duck.set_config(config, 'autoinstall_known_extensions', 'false');
+  duck.set_config(config, 'autoload_known_extensions', 'false');
+  const database = await duck.open(':memory:', config);
+  const connection = await duck.connect(database);
   try {
     const failed = (err: unknown): never => {
       throw new ModelVaultError('invalid_input', `${path}: cannot read the file (${err instanceof Error ? err.message : String(err)})`, { path }, { cause: err });
     };
-    const query = async (sql: string): Promise<Awaited<ReturnType<import('@duckdb/node-api').DuckDBPreparedStatement['stream']>>> => {
-      const statement = await connection.prepare(sql).catch(failed);
-      statement.bindVarchar(1, full);
-      return statement.stream().catch(failed);
+    const query = async (sql: string, streaming: boolean): Promise<import('@duckdb/node-bindings').Result> => {
+      const statement = await duck.prepare(connection, sql).catch(failed);
+      duck.bind_varchar(statement, 1, full);
+      return (streaming ? duck.execute_prepared_streaming(statement) : duck.execute_prepared(statement)).catch(failed);
+    };
+    const columnsOf = (r: import('@duckdb/node-bindings').Result): { names: string[]; types: number[] } => {
+      const count = duck.column_count(r);
+      return { names: Array.from({ length: count }, (_, j) => duck.column_name(r, j)), types: Array.from({ length: count }, (_, j) => duck.column_type(r, j) as number) };
     };
     // The columns first, to read the integer and float ones as DOUBLE.
-    const probe = await query(`SELECT * FROM ${reader}($1) LIMIT 0`);
+    const probe = columnsOf(await query(`SELECT * FROM ${reader}($1) LIMIT 0`, false));
     const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-    const casts = probe.columnNames().filter((_, j) => asDouble.has(probe.columnTypes()[j]!.typeId)).map((n) => `CAST(${quote(n)} AS DOUBLE) AS ${quote(n)}`);
+    const casts = probe.names.filter((_, j) => AS_DOUBLE.has(probe.types[j]!)).map((n) => `CAST(${quote(n)} AS DOUBLE) AS ${quote(n)}`);
     // Streamed: each chunk is converted while DuckDB decodes the next ones on its own threads.
-    const result = await query(`SELECT * ${casts.length ? `REPLACE (${casts.join(', ')}) ` : ''}FROM ${reader}($1)`);
-    const names = result.columnNames();
-    const types = result.columnTypes();
-    // Numbers go into a Float64Array per chunk and column: DOUBLE vectors in one copy of their memory, HUGEINT
-    // and DECIMAL value by value; DuckDB's generic conversion to JavaScript values costs several times more.
-    const numeric = types.map((t) => numericTypes.has(t.typeId));
+    const result = await query(`SELECT * ${casts.length ? `REPLACE (${casts.join(', ')}) ` : ''}FROM ${reader}($1)`, true);
+    const { names, types } = columnsOf(result);
+    const numeric = types.map((t) => t === DOUBLE || OTHER_NUMBERS.has(t));
     const parts: Float64Array[][] = numeric.map(() => []);
     const others: unknown[][] = numeric.map(() => []);
     let rows = 0;
-    for (let chunk = await result.fetchChunk().catch(failed); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk().catch(failed)) {
-      const n = chunk.rowCount;
+    for (let chunk = await duck.fetch_chunk(result).catch(failed); chunk && duck.data_chunk_get_size(chunk) > 0; chunk = await duck.fetch_chunk(result).catch(failed)) {
+      const n = duck.data_chunk_get_size(chunk);
+      let wrapped: import('@duckdb/node-api').DuckDBDataChunk | undefined;
       for (let j = 0; j < names.length; j++) {
+        if (types[j] === DOUBLE) {
+          parts[j]!.push(doubles(duck, chunk, j, n));
+          continue;
+        }
+        api ??= load(apiPath) as DuckDBApi;
+        wrapped ??= new api.DuckDBDataChunk(chunk);
         if (numeric[j]) {
-          let out: Float64Array;
-          if (types[j]!.typeId === DuckDBTypeId.DOUBLE) {
-            const vector = bindings.data_chunk_get_vector(chunk.chunk, j);
-            const data = bindings.vector_get_data(vector, n * 8);
-            out = new Float64Array(data.buffer, data.byteOffset, n).slice();
-            // One bit per row, set when the row holds a value; no mask, or a mask of ones, when every row does.
-            const valid = bindings.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
-            if (valid && !allOnes(valid, n)) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
-          } else {
-            const vector = chunk.getColumnVector(j);
-            out = new Float64Array(n);
-            for (let i = 0; i < n; i++) {
-              const v = vector.getItem(i);
-              out[i] = typeof v === 'number' ? v : v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
-            }
+          const vector = wrapped.getColumnVector(j);
+          const out = new Float64Array(n);
+          for (let i = 0; i < n; i++) {
+            const v = vector.getItem(i);
+            out[i] = v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
           }
           parts[j]!.push(out);
-        } else others[j]!.push(...chunk.convertColumnValues(j, JSDuckDBValueConverter));
+        } else others[j]!.push(...wrapped.convertColumnValues(j, api.JSDuckDBValueConverter));
       }
       rows += n;
     }
@@ -146,7 +162,7 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
       const values = others[i]!;
       let column: Column;
       if (numbers[i]) column = numbers[i]!;
-      else if (types[i]?.typeId === DuckDBTypeId.BOOLEAN) {
+      else if (types[i] === BOOLEAN) {
         column = values.map((v) => (v === null || v === undefined ? null : Boolean(v)));
       } else {
         column = values.map((v) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v)));
@@ -155,7 +171,7 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
     });
     return columns;
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    duck.disconnect_sync(connection);
+    duck.close_sync(database);
   }
 }
