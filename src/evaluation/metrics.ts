@@ -42,40 +42,18 @@ function float32Only(values: Float64Array): boolean {
   return true;
 }
 
-/** float32 values as sorted unsigned keys whose order and equality are those of the values (−0 equal to 0). */
+/**
+ * float32 values as sorted unsigned keys whose order and equality are those of the values (−0 equal to 0): the
+ * native sort of 32-bit integers takes about half the time of doubles' (a radix sort in JavaScript is no faster
+ * once compiled and several times slower before, in a process that sorts once).
+ */
 function orderedKeys(values: Float64Array): Uint32Array {
   const keys = new Uint32Array(new Float32Array(values).buffer);
   for (let i = 0; i < keys.length; i++) {
     const bits = keys[i] === 0x80000000 ? 0 : keys[i]!;
     keys[i] = bits & 0x80000000 ? ~bits : bits | 0x80000000;
   }
-  return radixSort(keys);
-}
-
-/** Sorts unsigned 32-bit keys in place: two counting passes of 16 bits, a few times faster than the native sort. */
-function radixSort(keys: Uint32Array): Uint32Array {
-  const n = keys.length;
-  const tmp = new Uint32Array(n);
-  const count = new Uint32Array(1 << 16);
-  for (const [from, to, shift] of [[keys, tmp, 0], [tmp, keys, 16]] as const) {
-    count.fill(0);
-    for (let i = 0; i < n; i++) {
-      const d = (from[i]! >>> shift) & 0xffff;
-      count[d] = count[d]! + 1;
-    }
-    for (let d = 0, sum = 0; d < count.length; d++) {
-      const c = count[d]!;
-      count[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const k = from[i]!;
-      const d = (k >>> shift) & 0xffff;
-      to[count[d]!] = k;
-      count[d] = count[d]! + 1;
-    }
-  }
-  return keys;
+  return keys.sort();
 }
 
 /** Pairs (p, q) with p above q, ties counting half, over two ascending arrays. */
