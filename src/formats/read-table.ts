@@ -78,15 +78,38 @@ function allOnes(mask: Uint8Array, n: number): boolean {
   return true;
 }
 
-/** Column `j` of a chunk of DOUBLEs, copied in one piece from DuckDB's memory, NaN where a value is missing. */
-function doubles(duck: Bindings, chunk: import('@duckdb/node-bindings').DataChunk, j: number, n: number): Float64Array {
+/** A column of numbers growing chunk by chunk, its buffer doubled when full. */
+class NumberColumn {
+  private data = new Float64Array(1 << 14);
+  length = 0;
+
+  /** Room for `n` more values; returns where they go. */
+  reserve(n: number): Float64Array {
+    if (this.length + n > this.data.length) {
+      const grown = new Float64Array(Math.max(this.data.length * 2, this.length + n));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    const at = this.data.subarray(this.length, this.length + n);
+    this.length += n;
+    return at;
+  }
+
+  /** The values: a view when the spare room is under a quarter of the buffer, else a copy that frees it. */
+  values(): Float64Array {
+    return this.length * 4 >= this.data.length * 3 ? this.data.subarray(0, this.length) : this.data.slice(0, this.length);
+  }
+}
+
+/** Appends column `j` of a chunk of DOUBLEs, copied in one piece from DuckDB's memory, NaN where a value is missing. */
+function appendDoubles(duck: Bindings, chunk: import('@duckdb/node-bindings').DataChunk, j: number, n: number, column: NumberColumn): void {
   const vector = duck.data_chunk_get_vector(chunk, j);
   const data = duck.vector_get_data(vector, n * 8);
-  const out = new Float64Array(data.buffer, data.byteOffset, n).slice();
+  const out = column.reserve(n);
+  out.set(new Float64Array(data.buffer, data.byteOffset, n));
   // One bit per row, set when the row holds a value; no mask, or a mask of ones, when every row does.
   const valid = duck.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
   if (valid && !allOnes(valid, n)) for (let i = 0; i < n; i++) if (!(valid[i >> 3]! & (1 << (i & 7)))) out[i] = Number.NaN;
-  return out;
 }
 
 async function readWithDuckDB(full: string, reader: string, path: string): Promise<Columns> {
@@ -122,46 +145,33 @@ async function readWithDuckDB(full: string, reader: string, path: string): Promi
     const result = await query(`SELECT * ${casts.length ? `REPLACE (${casts.join(', ')}) ` : ''}FROM ${reader}($1)`, true);
     const { names, types } = columnsOf(result);
     const numeric = types.map((t) => t === DOUBLE || OTHER_NUMBERS.has(t));
-    const parts: Float64Array[][] = numeric.map(() => []);
+    const numbers = numeric.map((n) => (n ? new NumberColumn() : undefined));
     const others: unknown[][] = numeric.map(() => []);
-    let rows = 0;
     for (let chunk = await duck.fetch_chunk(result).catch(failed); chunk && duck.data_chunk_get_size(chunk) > 0; chunk = await duck.fetch_chunk(result).catch(failed)) {
       const n = duck.data_chunk_get_size(chunk);
       let wrapped: import('@duckdb/node-api').DuckDBDataChunk | undefined;
       for (let j = 0; j < names.length; j++) {
         if (types[j] === DOUBLE) {
-          parts[j]!.push(doubles(duck, chunk, j, n));
+          appendDoubles(duck, chunk, j, n, numbers[j]!);
           continue;
         }
         api ??= load(apiPath) as DuckDBApi;
         wrapped ??= new api.DuckDBDataChunk(chunk);
         if (numeric[j]) {
           const vector = wrapped.getColumnVector(j);
-          const out = new Float64Array(n);
+          const out = numbers[j]!.reserve(n);
           for (let i = 0; i < n; i++) {
             const v = vector.getItem(i);
             out[i] = v === null || v === undefined ? Number.NaN : typeof v === 'bigint' ? Number(v) : Number(String(v));
           }
-          parts[j]!.push(out);
         } else others[j]!.push(...wrapped.convertColumnValues(j, api.JSDuckDBValueConverter));
       }
-      rows += n;
     }
-    const numbers = parts.map((p, j) => {
-      if (!numeric[j]) return undefined;
-      const out = new Float64Array(rows);
-      let at = 0;
-      for (const part of p) {
-        out.set(part, at);
-        at += part.length;
-      }
-      return out;
-    });
     const columns: Columns = Object.create(null) as Columns;
     names.forEach((name, i) => {
       const values = others[i]!;
       let column: Column;
-      if (numbers[i]) column = numbers[i]!;
+      if (numbers[i]) column = numbers[i]!.values();
       else if (types[i] === BOOLEAN) {
         column = values.map((v) => (v === null || v === undefined ? null : Boolean(v)));
       } else {
