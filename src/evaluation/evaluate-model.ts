@@ -49,6 +49,9 @@ export interface ModelEvaluation {
   durationMs: number;
 }
 
+// Resident memory is read at most this often between batches (and once after the last): each read is a system call.
+const RSS_SAMPLE_MS = 4;
+
 /** The largest batch a caller may ask for. */
 export const MAX_BATCH_SIZE = 1 << 20;
 
@@ -68,6 +71,7 @@ export class ModelRunner {
   readonly truth: Float64Array;
   readonly rows: number;
   private peakRss: number;
+  private rssSampledAt = 0;
 
   private constructor(readonly ms: ModelSession, readonly plan: InputPlan, columns: Columns, readonly opts: EvaluateModelOptions, private readonly rss0: number, readonly loadMs: number) {
     this.feeds = new FeedBuilder(ms.ort, plan, columns);
@@ -109,9 +113,14 @@ export class ModelRunner {
       throw new ModelVaultError('validation_failed', `${this.opts.where}: onnxruntime failed on rows ${start + 1}–${end}: ${(err as Error).message.split('\n')[0]}`, { hint: 'check that the data matches the model inputs (types and feature count)' }, { cause: err });
     }
     const ms = performance.now() - t;
+    if (t - this.rssSampledAt >= RSS_SAMPLE_MS) this.sampleRss(t);
+    return { out, ms };
+  }
+
+  private sampleRss(now: number): void {
     const rss = process.memoryUsage.rss();
     if (rss > this.peakRss) this.peakRss = rss;
-    return { out, ms };
+    this.rssSampledAt = now;
   }
 
   /** Evaluates every row once, in batches: metrics, latency, memory. */
@@ -137,6 +146,7 @@ export class ModelRunner {
       batchMs.push(ms);
       rowMs.push(ms / (end - start));
     }
+    this.sampleRss(performance.now());
     const { metrics, evaluated } = predictions!.metrics(this.truth);
     if (evaluated === 0) {
       throw new ModelVaultError('validation_failed', `${where}: no row could be scored: ${predictions!.nonFiniteRows > 0 ? `${predictions!.nonFiniteRows} rows gave NaN or infinite outputs` : `every target value is missing`}`, {

@@ -25,26 +25,53 @@ export function rocAuc(positive: ArrayLike<boolean | number>, score: ArrayLike<n
   for (let i = 0; i < n; i++) if (positive[i]) pos++;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return null;
-  // Both sides sorted with the native numeric sort, then one sweep counts the negatives below each positive.
+  // Both sides sorted natively, then one sweep counts the negatives below each positive.
   const p = new Float64Array(pos);
   const q = new Float64Array(neg);
   for (let i = 0, a = 0, b = 0; i < n; i++) {
     if (positive[i]) p[a++] = score[i]!;
     else q[b++] = score[i]!;
   }
-  p.sort();
-  q.sort();
+  const [sp, sq] = float32Only(p) && float32Only(q) ? [orderedKeys(p), orderedKeys(q)] : [p.sort(), q.sort()];
+  return wins(sp, sq) / (pos * neg);
+}
+
+/** True when every value is a float32 (what most models output), NaN excluded. */
+function float32Only(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Math.fround(values[i]!) !== values[i]) return false;
+  return true;
+}
+
+/**
+ * float32 values as sorted unsigned keys whose order and equality are those of the values (−0 equal to 0): the
+ * native sort of 32-bit integers takes about half the time of doubles' (a radix sort in JavaScript is no faster
+ * once compiled and several times slower before, in a process that sorts once).
+ */
+function orderedKeys(values: Float64Array): Uint32Array {
+  const keys = new Uint32Array(new Float32Array(values).buffer);
+  for (let i = 0; i < keys.length; i++) {
+    const bits = keys[i] === 0x80000000 ? 0 : keys[i]!;
+    keys[i] = bits & 0x80000000 ? ~bits : bits | 0x80000000;
+  }
+  return keys.sort();
+}
+
+/** Pairs (p, q) with p above q, ties counting half, over two ascending arrays. */
+function wins(p: Float64Array | Uint32Array, q: Float64Array | Uint32Array): number {
+  const pos = p.length;
+  const neg = q.length;
   let wins = 0;
   let below = 0;
   let equal = 0;
   for (let i = 0; i < pos; i++) {
     const v = p[i]!;
     while (below < neg && q[below]! < v) below++;
-    equal = below;
+    // The tie run of the previous positive is reused when it is tied too, so tied scores cost one pass.
+    if (equal < below) equal = below;
     while (equal < neg && q[equal]! === v) equal++;
     wins += below + (equal - below) / 2;
   }
-  return wins / (pos * neg);
+  return wins;
 }
 
 function ratio(a: number, b: number): number {

@@ -118,6 +118,17 @@ function fill(out: Float32Array | Float64Array | Int32Array | BigInt64Array, at:
   } else out[at] = v;
 }
 
+/** Copies rows [start, start + rows) of the columns into `out`, row-major (row i at i * width). */
+function rowMajor<T extends Float32Array | Float64Array>(cols: readonly Float64Array[], start: number, out: T): T {
+  const width = cols.length;
+  const rows = out.length / width;
+  for (let j = 0; j < width; j++) {
+    const c = cols[j]!;
+    for (let i = 0, k = j; i < rows; i++, k += width) out[k] = c[start + i]!;
+  }
+  return out;
+}
+
 /** Builds the input tensors of one batch: rows [start, end) of the plan's columns. */
 export class FeedBuilder {
   private readonly cols: Float64Array[];
@@ -131,14 +142,14 @@ export class FeedBuilder {
     const plan = this.plan;
     if (plan.kind === 'matrix') {
       const width = this.cols.length;
+      if (plan.type === 'float32') return { [plan.input]: new this.ort.Tensor('float32', rowMajor(this.cols, start, new Float32Array(rows * width)), [rows, width]) };
+      if (plan.type === 'float64') return { [plan.input]: new this.ort.Tensor('float64', rowMajor(this.cols, start, new Float64Array(rows * width)), [rows, width]) };
       const out = typedFor(plan.type, rows * width);
       for (let j = 0; j < width; j++) {
         const c = this.cols[j]!;
-        if (out instanceof Float32Array || out instanceof Float64Array) {
-          for (let i = 0; i < rows; i++) out[i * width + j] = c[start + i]!;
-        } else for (let i = 0; i < rows; i++) fill(out, i * width + j, c[start + i]!, plan.features[j]!, start + i);
+        for (let i = 0; i < rows; i++) fill(out, i * width + j, c[start + i]!, plan.features[j]!, start + i);
       }
-      return { [plan.input]: new this.ort.Tensor(plan.type as 'float32', out as Float32Array, [rows, width]) };
+      return { [plan.input]: new this.ort.Tensor(plan.type as 'int32', out as Int32Array, [rows, width]) };
     }
     const feeds: Record<string, Ort.Tensor> = {};
     plan.inputs.forEach((inp, j) => {

@@ -83,6 +83,26 @@ export function planOutputs(outputs: readonly TensorInfo[], first: Ort.Inference
   };
 }
 
+/** `out[r] = from[rows[r]]` for every r. */
+function gather<T extends Float64Array | Int32Array>(from: T, rows: Int32Array, out: T): T {
+  for (let r = 0; r < rows.length; r++) out[r] = from[rows[r]!]!;
+  return out;
+}
+
+/** Rows of a row-major matrix `width` wide that hold NaN or an infinity. */
+function nonFiniteRows(data: Float32Array | Float64Array, width: number): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i += width) {
+    for (let j = i; j < i + width; j++) {
+      if (!Number.isFinite(data[j]!)) {
+        bad++;
+        break;
+      }
+    }
+  }
+  return bad;
+}
+
 /** Measured quality of a model on the rows evaluated. */
 export type QualityMetrics = ClassificationMetrics | RegressionMetrics;
 
@@ -110,15 +130,8 @@ export class Predictions {
       const t = out[p.scoreOutput]!;
       const data = t.data as Float32Array | Float64Array;
       if (data.length !== n * w) throw new ModelVaultError('validation_failed', `${where}: output "${p.scoreOutput}" returned ${data.length} values for ${n} rows (expected ${n * w})`, { hint: 'the model must return one row of outputs per input row' });
-      for (let i = 0; i < n; i++) {
-        let bad = false;
-        for (let j = 0; j < w; j++) {
-          const v = data[i * w + j]!;
-          if (!Number.isFinite(v)) bad = true;
-          this.score[(start + i) * w + j] = v;
-        }
-        if (bad) this.nonFinite++;
-      }
+      this.score.set(data, start * w);
+      this.nonFinite += nonFiniteRows(data, w);
     }
     if (p.task === 'regression') return;
     if (p.labelOutput) {
@@ -155,19 +168,16 @@ export class Predictions {
       if (finite) keep[k++] = i;
     }
     const rows = keep.subarray(0, k);
-    const t = new Float64Array(k);
-    for (let r = 0; r < k; r++) t[r] = truth[rows[r]!]!;
-    if (p.task === 'regression') {
-      const predicted = new Float64Array(k);
-      for (let r = 0; r < k; r++) predicted[r] = this.score[rows[r]!]!;
-      return { metrics: regressionMetrics(t, predicted), evaluated: k };
-    }
-    const predicted = new Int32Array(k);
-    for (let r = 0; r < k; r++) predicted[r] = this.label[rows[r]!]!;
+    // When every row is scored, the stored arrays are used as they are.
+    const all = k === this.rows;
+    const t = all ? truth : gather(truth, rows, new Float64Array(k));
+    if (p.task === 'regression') return { metrics: regressionMetrics(t, all ? this.score : gather(this.score, rows, new Float64Array(k))), evaluated: k };
+    const predicted = all ? this.label : gather(this.label, rows, new Int32Array(k));
     if (p.task === 'binary-classification') {
       const col = w === 2 ? 1 : 0;
       let score: Float64Array | null = null;
-      if (p.scoreOutput) {
+      if (p.scoreOutput && all && w === 1) score = this.score;
+      else if (p.scoreOutput) {
         score = new Float64Array(k);
         for (let r = 0; r < k; r++) score[r] = this.score[rows[r]! * w + col]!;
       }

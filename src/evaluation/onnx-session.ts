@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { ModelVaultError } from '../core/errors.ts';
 
@@ -29,7 +30,8 @@ let loaded: Promise<OrtModule> | undefined;
 /** Loads onnxruntime (a large native library) on first use and starts its environment. */
 export function loadOrt(): Promise<OrtModule> {
   loaded ??= (async () => {
-    const ort = (await import('onnxruntime-node')) as OrtModule;
+    // Through require: an import of this CommonJS package first has its files scanned for export names.
+    const ort = createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
     const warm = await ort.InferenceSession.create(Buffer.from(WARM_UP_MODEL, 'base64'));
     await warm.run({ x: new ort.Tensor('float32', new Float32Array([0]), [1]) });
     await warm.release();

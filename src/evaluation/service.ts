@@ -8,6 +8,7 @@ import { evaluateModel, type ModelEvaluation } from './evaluate-model.ts';
 import { loadGatesConfig } from './gates-config.ts';
 import { runGates, type GatesBody } from './gates.ts';
 import { metadataTarget } from './model-input.ts';
+import { loadOrt } from './onnx-session.ts';
 import type { TaskHint } from './model-output.ts';
 import { claimedMetrics, loadData, loadStoredModel, type DataRef, type StoredModel } from './stored-inputs.ts';
 
@@ -102,10 +103,15 @@ export class EvaluationService implements EvaluationApi {
   async evaluate(ref: string, request: EvaluateRequest): Promise<EvaluationReport> {
     const tolerance = request.tolerance ?? DEFAULT_CLAIM_TOLERANCE;
     if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new ModelVaultError('usage', `tolerance must be a number ≥ 0, not ${tolerance}`, { field: 'tolerance' });
+    // The data is read while the versions are looked up, and onnxruntime loads while DuckDB decodes the data
+    // on its own threads; errors still come in that order.
+    const reading = loadData(this.deps.blobs, request.data);
+    reading.catch(() => undefined);
     const model = await loadStoredModel(this.deps.registry, this.deps.blobs, ref);
+    loadOrt().catch(() => undefined);
     const baseline = request.baseline ? await loadStoredModel(this.deps.registry, this.deps.blobs, request.baseline) : undefined;
     const target = targetFor(model, request.target);
-    const data = await loadData(this.deps.blobs, request.data);
+    const data = await reading;
     const batchSize = batchSizeOf(request.batchSize);
     const run = (m: StoredModel): Promise<ModelEvaluation> =>
       evaluateModel(m.bytes, data.columns, { target, batchSize, metadata: m.version.metadata, where: `${m.reference} ${m.file.path}`, ...(request.task ? { task: request.task } : {}) });

@@ -136,6 +136,27 @@ describe('metric building blocks', () => {
     );
   });
 
+  it('ROC AUC is the same for float32 scores (sorted as keys), doubles, negative zero, infinities and long runs of ties', () => {
+    const pairwise = (pos: number[], neg: number[]): number => {
+      let wins = 0;
+      for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+      return wins / (pos.length * neg.length);
+    };
+    const score = fc.oneof(fc.float({ noNaN: true }).map(Math.fround), fc.double({ noNaN: true }), fc.constantFrom(0, -0, 0.5, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), score), { minLength: 2, maxLength: 60 }), (rows) => {
+        const auc = rocAuc(rows.map((r) => r[0]), rows.map((r) => r[1]));
+        const pos = rows.filter((r) => r[0]).map((r) => r[1]);
+        const neg = rows.filter((r) => !r[0]).map((r) => r[1]);
+        return pos.length === 0 || neg.length === 0 ? auc === null : auc === pairwise(pos, neg);
+      }),
+    );
+    // 60,000 rows over three score values: long runs of ties on both sides.
+    const positive = Array.from({ length: 60_000 }, (_, i) => i % 2 === 0);
+    const tied = Array.from({ length: 60_000 }, (_, i) => (i % 3) / 2);
+    assert.equal(rocAuc(positive, tied), pairwise([0, 0.5, 1], [0, 0.5, 1]));
+  });
+
   it('percentiles interpolate linearly like numpy', () => {
     assert.deepEqual(percentiles([4, 1, 3, 2], [0, 50, 100]), [1, 2.5, 4]);
     assert.deepEqual(percentiles([10], [95]), [10]);
