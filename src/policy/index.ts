@@ -1,5 +1,5 @@
 export { validateModelDir, validateSource, reportExitCode } from './validate.ts';
-export { manifestSource, REGISTERED_METADATA } from './manifest-source.ts';
+export { manifestSource } from './manifest-source.ts';
 export type { ModelSource } from './model-source.ts';
 export { formatText, formatProblem, countProblems } from './format-text.ts';
 export { formatJson } from './format-json.ts';

@@ -6,7 +6,7 @@ import type { MetadataLoad } from './metadata-file.ts';
 import type { ArtifactLookup, ModelSource, SmallFile } from './model-source.ts';
 
 /** Where problems about registered metadata point: it arrives as an object, not as a file. */
-export const REGISTERED_METADATA = 'metadata';
+const REGISTERED_METADATA = 'metadata';
 
 /** Reads at most `maxBytes` of a stored blob, verified against its digest as it streams. */
 async function readBlob(blobs: BlobStore, digest: Digest, maxBytes: number): Promise<Buffer> {
