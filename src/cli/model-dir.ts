@@ -3,16 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelVaultError } from '../core/errors.ts';
 import type { PolicyOptions, ValidationReport } from '../policy/index.ts';
-import { loadConfig, type RegistryConfig } from '../registry/index.ts';
+import { loadConfig, policyOptions, type RegistryConfig } from '../registry/index.ts';
 
-/** Policy options from the registry's config.yaml (the embedded home's, also used as the local policy in remote mode). */
-export function policyOptions(config: RegistryConfig) {
-  return {
-    requiredFields: config.policy.requiredFields,
-    requiredSections: config.policy.modelCardSections,
-    namingConvention: config.policy.namingConvention,
-  };
-}
 
 /** Loads the config of the home named by --home / MODELVAULT_HOME (defaults when absent). */
 export function localConfig(home?: string): RegistryConfig {

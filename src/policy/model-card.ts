@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { resolveInside } from './contained-path.ts';
+import type { ModelSource } from './model-source.ts';
 import { makeProblem } from './problem.ts';
 import type { Problem } from './types.ts';
 
@@ -95,17 +94,16 @@ export function missingSections(text: string, required: Readonly<Record<string, 
 }
 
 /** Checks that MODEL_CARD.md exists, is not empty and has a heading for every required section. */
-export async function checkModelCard(dirReal: string, required: Readonly<Record<string, string[]>>): Promise<Problem[]> {
+export async function checkModelCard(model: ModelSource, required: Readonly<Record<string, string[]>>): Promise<Problem[]> {
   const file = MODEL_CARD_FILE;
-  const where = await resolveInside(dirReal, file);
-  if (where.kind === 'missing') {
-    const nearMiss = (await readdir(dirReal)).find((e) => e.toLowerCase() === file.toLowerCase() || /^model[-_ ]?card\.md$/i.test(e));
-    return [makeProblem('model-card-missing', file, `no ${file} in the model directory`, { hint: nearMiss ? `rename ${nearMiss} to ${file}` : `add ${file} with the sections: ${Object.keys(required).join(', ')}` })];
+  const card = await model.readText(file, MAX_MODEL_CARD_BYTES);
+  if (card.kind === 'missing') {
+    const nearMiss = (await model.topLevelNames()).find((e) => e.toLowerCase() === file.toLowerCase() || /^model[-_ ]?card\.md$/i.test(e));
+    return [makeProblem('model-card-missing', file, `no ${file} in ${model.place}`, { hint: nearMiss ? `rename ${nearMiss} to ${file}` : `add ${file} with the sections: ${Object.keys(required).join(', ')}` })];
   }
-  if (where.kind === 'outside') return [makeProblem('model-card-missing', file, `${file} is a symbolic link to ${where.real}, outside the model directory`, { hint: 'replace the link with the file itself' })];
-  if (where.kind !== 'inside' || !where.stats.isFile()) return [makeProblem('model-card-missing', file, `${file} is not a readable regular file`, { hint: `make ${file} a regular, readable file` })];
-  if (where.stats.size > MAX_MODEL_CARD_BYTES) return [makeProblem('model-card-missing', file, `${file} is ${where.stats.size} bytes, more than the ${MAX_MODEL_CARD_BYTES} allowed`, { hint: 'move large content (tables, images) into separate files and link to them' })];
-  const text = await readFile(where.real, 'utf8');
+  if (card.kind === 'refused') return [makeProblem('model-card-missing', file, card.message, { hint: card.hint })];
+  if (card.kind === 'too-large') return [makeProblem('model-card-missing', file, `${file} is ${card.size} bytes, more than the ${MAX_MODEL_CARD_BYTES} allowed`, { hint: 'move large content (tables, images) into separate files and link to them' })];
+  const text = card.text;
   if (text.trim() === '') return [makeProblem('model-card-empty', file, `${file} is empty`, { hint: `write the card with the sections: ${Object.keys(required).join(', ')}` })];
   return missingSections(text, required).map(({ section, accepted }) =>
     makeProblem('model-card-section', file, `missing section "${section}" (accepted headings: ${accepted.join(', ')})`, {

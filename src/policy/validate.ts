@@ -3,7 +3,9 @@ import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
 import { signatureSpecProblems, type SignatureSpec } from '../core/signature.ts';
 import { checkArtifacts, checkDatasetManifest } from './artifacts.ts';
 import { checkLicense } from './license.ts';
-import { loadMetadata, type MetadataSource } from './metadata-file.ts';
+import { directorySource } from './directory-source.ts';
+import type { MetadataSource } from './metadata-file.ts';
+import type { ModelSource } from './model-source.ts';
 import { checkMetadataSchema } from './metadata-schema.ts';
 import { checkModelCard, DEFAULT_REQUIRED_SECTIONS } from './model-card.ts';
 import { formatFieldPath, makeProblem } from './problem.ts';
@@ -58,11 +60,13 @@ async function modelDirectory(dir: string): Promise<string> {
 
 const byPosition = (a: Problem, b: Problem): number => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
 
-/** Validates a model directory against the registry policy and lists every problem found; throws `invalid_input` when `dir` is not a directory. */
-export async function validateModelDir(dir: string, options: PolicyOptions = {}): Promise<ValidationReport> {
-  const dirReal = await modelDirectory(dir);
+/**
+ * Runs every rule of the policy over a model source and lists every problem found; `label` names the source in the
+ * report (the directory, or the reference being registered).
+ */
+export async function validateSource(model: ModelSource, label: string, options: PolicyOptions = {}): Promise<ValidationReport> {
   const problems: Problem[] = [];
-  const load = await loadMetadata(dirReal);
+  const load = await model.metadata();
   problems.push(...load.problems);
   let metadata: ModelMetadata | undefined;
   const source = load.source;
@@ -74,21 +78,26 @@ export async function validateModelDir(dir: string, options: PolicyOptions = {})
     if (isObject) {
       metadataProblems.push(...checkLicenseField(source), ...checkRequiredFields(source, options.requiredFields ?? []));
       metadataProblems.push(
-        ...(await checkArtifacts(source, dirReal, { verifyChecksums: options.verifyChecksums ?? true, namingConvention: options.namingConvention ?? 'warn', ...(options.digestOf ? { digestOf: options.digestOf } : {}) })),
-        ...(await checkDatasetManifest(source, dirReal)),
+        ...(await checkArtifacts(source, model, { verifyChecksums: options.verifyChecksums ?? true, namingConvention: options.namingConvention ?? 'warn' })),
+        ...(await checkDatasetManifest(source, model)),
       );
     }
     problems.push(...metadataProblems.sort(byPosition));
     if (schemaValid) metadata = source.data as ModelMetadata;
   }
-  problems.push(...(await checkModelCard(dirReal, options.requiredSections ?? DEFAULT_REQUIRED_SECTIONS)));
+  problems.push(...(await checkModelCard(model, options.requiredSections ?? DEFAULT_REQUIRED_SECTIONS)));
   return {
     ok: !problems.some((p) => p.severity === 'error'),
-    dir,
+    dir: label,
     ...(load.file !== undefined ? { metadataFile: load.file } : {}),
     ...(metadata !== undefined ? { metadata } : {}),
     problems,
   };
+}
+
+/** Validates a model directory against the registry policy and lists every problem found; throws `invalid_input` when `dir` is not a directory. */
+export async function validateModelDir(dir: string, options: PolicyOptions = {}): Promise<ValidationReport> {
+  return validateSource(directorySource(await modelDirectory(dir), options.digestOf), dir, options);
 }
 
 /** CLI exit code for a report: 0 valid (warnings allowed), 1 invalid. */

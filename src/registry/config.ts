@@ -5,6 +5,7 @@ import { SHA256_HEX_PATTERN } from '../core/digest.ts';
 import { ModelVaultError } from '../core/errors.ts';
 import { APPROVAL_STAGES } from '../core/lifecycle.ts';
 import { isStage, type Stage } from '../core/names.ts';
+import type { PolicyOptions } from '../policy/index.ts';
 import { defaultAuthConfig, parseAuthConfig, type AuthConfig } from '../auth/index.ts';
 import { DEFAULT_SERVER_LIMITS, parseServerLimits, type ServerLimits } from './server-limits.ts';
 
@@ -120,6 +121,15 @@ function parseScanGate(raw: unknown, file: string): ScanGateConfig {
     }
   }
   return gate;
+}
+
+/** The policy options of a registry's `config.yaml`: what its registrations, `validate` and `push` are held to. */
+export function policyOptions(config: RegistryConfig): Pick<PolicyOptions, 'requiredFields' | 'requiredSections' | 'namingConvention'> {
+  return {
+    requiredFields: config.policy.requiredFields,
+    requiredSections: config.policy.modelCardSections,
+    namingConvention: config.policy.namingConvention,
+  };
 }
 
 /** The defaults used when `config.yaml` is absent or silent. */

@@ -1,6 +1,6 @@
 // The registry's one door: other folders import from here, never from a file inside (its HTTP contract,
 // the request and response schemas, is the second door: schemas.ts, loaded only where a server needs it).
-export { DEFAULT_PRODUCTION_APPROVALS, defaultConfig, loadConfig } from './config.ts';
+export { DEFAULT_PRODUCTION_APPROVALS, defaultConfig, loadConfig, policyOptions } from './config.ts';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.ts';
 export type { ApprovalsConfig, BlockingVerdict, RegistryConfig, ScanGateConfig, SigningConfig } from './config.ts';
 export type { RegistryContext } from './context.ts';

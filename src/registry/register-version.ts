@@ -17,6 +17,8 @@ import { appendEvents } from './events.ts';
 import { latestEvidenceRefs } from './move-record.ts';
 import { now, resolveRow } from './queries.ts';
 import { versionSortKey } from './sort-key.ts';
+import type { ModelSource, Problem } from '../policy/index.ts';
+import { policyOptions } from './config.ts';
 import type { MoveRecord, NewEvidence, RegisterResult, RegisterVersionInput } from './types.ts';
 import { computeSignature, previousVersion, semverCheck, understatedVersion, type SemverCheck } from './version-signature.ts';
 import { MAX_METADATA_BYTES } from '../core/limits.ts';
@@ -58,8 +60,8 @@ function text(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** Checks metadata, manifest, model card and tags of a registration request; the files' formats come later, from the stored bytes. */
-function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files'> & { files: ListedFile[] } {
+/** Checks metadata, manifest, model card and tags of a registration request; the files' formats and the model card's text come later, from the stored bytes. */
+function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files' | 'contentKey'> & { files: ListedFile[] } {
   const metadata = input.metadata;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw new ModelVaultError('invalid_metadata', 'metadata must be an object', { field: 'metadata' });
@@ -92,7 +94,7 @@ function prepare(input: RegisterVersionInput): Omit<PreparedVersion, 'files'> & 
   }
   const manifest = manifestDigest(files);
   return {
-    name, version, metadata, modelCard, files, manifest, contentKey: contentKey(metadata, modelCard, manifest), lineage: lineageFromMetadata(metadata), tags,
+    name, version, metadata, modelCard, files, manifest, lineage: lineageFromMetadata(metadata), tags,
     ...(forceReason === undefined ? {} : { forceReason }),
   };
 }
@@ -259,7 +261,6 @@ async function storeVersion(s: RegistryScope, p: CheckedVersion, newEvidence: Ne
  * change from the version it follows: `policy_violation` when it under-states it, unless the push is forced.
  */
 async function checkSignature(s: RegistryScope, p: PreparedVersion): Promise<CheckedVersion> {
-  // The policy module (and its schema validator) is loaded only by a push.
   const { declaredSignature } = await import('../policy/index.ts');
   const signature = await computeSignature(s.ctx.blobs, p.metadata, p.files, declaredSignature(p.metadata));
   const model = await s.db.selectFrom('models').select('id').where('name', '=', p.name).executeTakeFirst();
@@ -270,12 +271,60 @@ async function checkSignature(s: RegistryScope, p: PreparedVersion): Promise<Che
   return { ...p, signature, semver };
 }
 
+/**
+ * The model card the version stores: the text of its MODEL_CARD.md file, so the card shown is the one the policy
+ * checked. A client may still send it as `modelCard` (the CLI does) but only as that same text.
+ */
+async function storedModelCard(model: ModelSource, sent: string | null): Promise<string | null> {
+  const { MAX_MODEL_CARD_BYTES, MODEL_CARD_FILE } = await import('../policy/index.ts');
+  const card = await model.readText(MODEL_CARD_FILE, MAX_MODEL_CARD_BYTES);
+  // Without a readable card the policy refuses the version; the text sent is kept for that refusal's sake only.
+  if (card.kind !== 'text') return sent;
+  if (sent !== null && sent !== card.text) {
+    throw new ModelVaultError('invalid_input', `modelCard differs from the ${MODEL_CARD_FILE} of the version's files`, {
+      field: 'modelCard',
+      hint: `leave modelCard out: the registry reads the card from ${MODEL_CARD_FILE}`,
+    });
+  }
+  return card.text;
+}
+
+/** `policy_violation` naming the first problems in its message and every one in `details.problems`. */
+function policyRefusal(ref: string, problems: Problem[]): ModelVaultError {
+  const shown = problems.slice(0, 3).map((p) => `${p.file}${p.field === undefined ? '' : ` ${p.field}`}: ${p.message}`);
+  const more = problems.length > shown.length ? ` (and ${problems.length - shown.length} more)` : '';
+  return new ModelVaultError('policy_violation', `${ref} does not pass the registry policy: ${shown.join('; ')}${more}`, {
+    reference: ref,
+    problems: problems.map((p) => ({ rule: p.rule, file: p.file, ...(p.field === undefined ? {} : { field: p.field }), message: p.message, ...(p.hint === undefined ? {} : { hint: p.hint }) })),
+    hint: problems[0]?.hint ?? 'fix the metadata, files or model card as each problem says; `modelvault validate DIR` checks a model directory before a push',
+  });
+}
+
+/**
+ * Holds the version to the policy of the registry's config.yaml, whoever registers it and however (a forced push
+ * included: the policy is about what a version is). Checksums and training_hash are compared with the manifest's
+ * digests, which the blob store verified when it stored the bytes.
+ */
+async function checkPolicy(s: RegistryScope, p: PreparedVersion, model: ModelSource): Promise<void> {
+  const { validateSource } = await import('../policy/index.ts');
+  const ref = `${p.name}@${p.version}`;
+  const report = await validateSource(model, ref, policyOptions(s.ctx.config));
+  const errors = report.problems.filter((x) => x.severity === 'error');
+  if (errors.length > 0) throw policyRefusal(ref, errors);
+}
+
 /** Registers a version whose blobs are stored; an identical re-push is a no-op, different content `version_exists`. */
 export async function registerVersion(s: RegistryScope, input: RegisterVersionInput): Promise<RegisterResult> {
   const prepared = prepare(input);
-  const p: PreparedVersion = { ...prepared, files: await storedFiles(s.ctx.blobs, prepared.files) };
+  const files = await storedFiles(s.ctx.blobs, prepared.files);
+  // The policy module (schema validator, license list) is loaded only by a push.
+  const { manifestSource } = await import('../policy/index.ts');
+  const model = manifestSource(prepared.metadata, files, s.ctx.blobs);
+  const modelCard = await storedModelCard(model, prepared.modelCard);
+  const p: PreparedVersion = { ...prepared, files, modelCard, contentKey: contentKey(prepared.metadata, modelCard, prepared.manifest) };
   const before = await existingVersion(s, p);
   if (before) return before;
+  await checkPolicy(s, p, model);
   const checked = await checkSignature(s, p);
   const evidence = await hookEvidence(s, checked);
   try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { AppContext } from '../../src/app.ts';
 import { parseVerifierKey, type AuditProblem, type AuditReport, type Ed25519NoteVerifier } from '../../src/audit/index.ts';
+import { storeModelCard } from '../helpers/registration.ts';
 import { storeBlobs } from '../helpers/registry-home.ts';
 
 /** Metadata with every required field. */
@@ -11,9 +12,9 @@ export function meta(name: string, version: string, extra: Record<string, unknow
   return { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'], ...extra };
 }
 
-/** Pushes `name@version` with one weights file. */
+/** Pushes `name@version` with one weights file and its model card. */
 export async function push(app: AppContext, name: string, version: string, actor = 'alice'): Promise<void> {
-  await app.registry(actor).registerVersion({ metadata: meta(name, version), files: await storeBlobs(app, { 'w.bin': `${name}-${version}` }) });
+  await app.registry(actor).registerVersion({ metadata: meta(name, version), files: [...(await storeBlobs(app, { 'w.bin': `${name}-${version}` })), await storeModelCard(app.blobs)] });
 }
 
 /** The log's verifier, as published in `<home>/keys/log.pub`. */

@@ -10,6 +10,7 @@ import { allows, defaultRoles, grantsOf, PERMISSIONS, type Permission } from '..
 import { ROUTE_ACCESS } from '../../src/server/permissions.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { tempDir } from '../helpers/model-dir.ts';
+import { uploadedRegistration } from '../helpers/registration.ts';
 import { call, sha256, startTestServer, userToken, type TestServer } from '../server/harness.ts';
 
 const ROLES = Object.keys(defaultRoles());
@@ -170,10 +171,8 @@ describe('API tokens', () => {
     const fraudOnly = await userToken(srv.app, 'fred', ['ml_engineer'], { models: 'fraud-*' });
     const auth = { authorization: `Bearer ${fraudOnly}` };
     assert.equal((await call(`${srv.url}/api/v1/blobs/${sha256(data)}`, 'PUT', undefined, auth)).status !== 403, true, 'content-addressed uploads are not model-bound');
-    const input = (name: string) => ({ metadata: { name, version: '1.0.0' }, files: [{ path: 'a', size: 0, digest: sha256('') }] });
-    await srv.app.blobs.put((await import('node:stream')).Readable.from([Buffer.alloc(0)]));
-    assert.equal((await call(`${srv.url}/api/v1/models/fraud-a/versions`, 'POST', input('fraud-a'), auth)).status, 201);
-    const other = await call(`${srv.url}/api/v1/models/churn/versions`, 'POST', input('churn'), auth);
+    assert.equal((await call(`${srv.url}/api/v1/models/fraud-a/versions`, 'POST', await uploadedRegistration(srv.url, 'fraud-a', '1.0.0', auth), auth)).status, 201);
+    const other = await call(`${srv.url}/api/v1/models/churn/versions`, 'POST', await uploadedRegistration(srv.url, 'churn', '1.0.0', auth), auth);
     assert.equal(other.status, 403);
     assert.match(other.body.detail, /models fraud-\*/);
     assert.equal((await call(`${srv.url}/api/v1/models`, 'GET', undefined, auth)).status, 403, 'listing every model is not within a model-bound token');

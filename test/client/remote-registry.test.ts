@@ -8,6 +8,7 @@ import { RemoteBlobTransport, RemoteRegistry } from '../../src/client/index.ts';
 import type { RegisterVersionInput } from '../../src/registry/index.ts';
 import { sha256, startTestServer, userToken, type TestServer } from '../server/harness.ts';
 import { rejectsWith } from '../helpers/errors.ts';
+import { MODEL_CARD } from '../helpers/model-dir.ts';
 
 describe('RemoteRegistry against a real server', () => {
   let srv: TestServer;
@@ -17,11 +18,14 @@ describe('RemoteRegistry against a real server', () => {
   // Plain text under a non-ONNX name: a fake .onnx would scan as a malformed model and be kept out of production.
   const files = { 'model.bin': 'weights v1', 'config.json': '{"layers":3}' };
 
-  const input = async (version: string, extra: Record<string, unknown> = {}, content = files): Promise<RegisterVersionInput> => {
+  // Every version carries its model card and the metadata the registry policy requires.
+  const input = async (version: string, extra: Record<string, unknown> = {}, weights: Record<string, string> = files): Promise<RegisterVersionInput> => {
+    const content: Record<string, string> = { ...weights, 'MODEL_CARD.md': MODEL_CARD };
     const paths = Object.keys(content);
-    await Promise.all(paths.map((p) => writeFile(join(dir, `${version}-${p}`), content[p as keyof typeof content])));
+    await Promise.all(paths.map((p) => writeFile(join(dir, `${version}-${p}`), content[p]!)));
     const stored = await transport.storeFiles(paths.map((p) => join(dir, `${version}-${p}`)));
-    return { metadata: { name: 'fraud', version, framework: 'onnx', ...extra }, modelCard: '# Fraud', files: paths.map((p, i) => ({ path: p, ...stored[i]!, format: 'binary' })) };
+    const metadata = { name: 'fraud', version, framework: 'onnx', license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'https://example.com/datasets/train.yaml', training_hash: 'c'.repeat(40), artifacts: ['model.bin'], ...extra };
+    return { metadata, modelCard: MODEL_CARD, files: paths.map((p, i) => ({ path: p, ...stored[i]!, format: 'binary' })) };
   };
 
   before(async () => {
@@ -52,7 +56,7 @@ describe('RemoteRegistry against a real server', () => {
     const embedded = await srv.app.registry('x').getVersion('fraud@1.0.0');
     assert.deepEqual(detail, embedded);
     assert.equal(detail.createdBy, 'carol');
-    assert.deepEqual(detail.files.map((f) => f.path), ['config.json', 'model.bin']);
+    assert.deepEqual(detail.files.map((f) => f.path), ['MODEL_CARD.md', 'config.json', 'model.bin']);
     await reg.registerVersion(await input('1.1.0', { lineage: { parent_model: 'fraud@1.0.0' } }, { 'model.bin': 'weights v2', 'config.json': '{"layers":4}' }));
     const page = await reg.listVersions('fraud', { limit: 1 });
     assert.deepEqual(page.items.map((v) => v.version), ['1.1.0']);

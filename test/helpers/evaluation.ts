@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../../src/app.ts';
+import { storeModelCard } from './registration.ts';
 
 /** The models, data and sklearn reference metrics written by scripts/make-evaluation-fixtures.py. */
 export const EVAL_FIXTURES = fileURLToPath(new URL('../fixtures/evaluation/', import.meta.url));
@@ -33,7 +34,7 @@ export async function pushOnnx(app: AppContext, name: string, version: string, m
   }
   await app.registry('alice').registerVersion({
     metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: m.digest, artifacts: ['model.onnx'], ...metadata },
-    files,
+    files: [...files, await storeModelCard(app.blobs)],
   });
 }
 

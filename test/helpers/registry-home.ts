@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { openApp, type AppContext } from '../../src/app.ts';
 import type { ManifestEntry } from '../../src/registry/index.ts';
 import { tempDir } from './model-dir.ts';
+import { storeModelCard } from './registration.ts';
 
 /** config.yaml of tests that are not about approvals: a version enters production without any. */
 export const NO_APPROVALS = 'lifecycle:\n  approvals:\n    production: 0\n';
@@ -19,12 +20,12 @@ export async function openHomeWithConfig(config: string): Promise<AppContext & {
   return Object.assign(app, { home, dispose: async () => { await app.close(); rmSync(home, { recursive: true, force: true }); } });
 }
 
-/** Registers `name@version` with one weights file whose bytes name the version. */
+/** Registers `name@version` with one weights file whose bytes name the version, and its model card. */
 export async function pushVersion(app: AppContext, name: string, version: string, actor = 'alice'): Promise<void> {
   const r = await app.blobs.put(Readable.from([Buffer.from(`${name}-${version}`)]));
   await app.registry(actor).registerVersion({
-    metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] },
-    files: [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }],
+    metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: r.digest, artifacts: ['w.bin'] },
+    files: [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }, await storeModelCard(app.blobs)],
   });
 }
 
@@ -36,4 +37,9 @@ export async function storeBlobs(app: AppContext, files: Record<string, string |
     out.push({ path, size: r.size, digest: r.digest, format: 'binary' });
   }
   return out;
+}
+
+/** Stores a version's files and its model card, MODEL_CARD.md (last), and returns their manifest entries. */
+export async function storeVersionFiles(app: AppContext, files: Record<string, string | Buffer>): Promise<ManifestEntry[]> {
+  return [...(await storeBlobs(app, files)), await storeModelCard(app.blobs)];
 }

@@ -10,6 +10,7 @@ import { ModelVaultError } from '../../src/core/errors.ts';
 import { MonitorService, referenceFromColumns } from '../../src/monitor/service.ts';
 import { startServer } from '../../src/server/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { storeModelCard } from '../helpers/registration.ts';
 import { close, sample, scipyReference } from '../helpers/scipy-reference.ts';
 import { rejectsWith } from '../helpers/errors.ts';
 
@@ -52,6 +53,7 @@ async function register(app: AppContext, csv: string, opts: { version?: string; 
     const r = await app.blobs.put(Readable.from([Buffer.from(content)]));
     files.push({ path, size: r.size, digest: r.digest, format: 'binary' });
   }
+  files.push(await storeModelCard(app.blobs));
   await app.registry('alice').registerVersion({
     metadata: {
       name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'],

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { detectDrift, type Column, type DriftColumns, type DriftMethod } from '../../src/monitor/index.ts';
 import { columnCounts, decodeBatch, encodeBatch, WindowColumn, type ObservationBatch, type StoredColumn } from '../../src/monitor/observations.ts';
 import { countNumbers, profileColumns } from '../../src/monitor/profile.ts';
 import { BATCH_ROWS, insertBatch, readLastRows } from '../../src/monitor/store.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { pushVersion } from '../helpers/registry-home.ts';
 
 function rand(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -175,11 +175,7 @@ onEachBackend('stored observation counts', (backend) => {
   it('batches split at ingestion and sliced by a count window keep exact counts', async () => {
     const app = await backend.open();
     try {
-      const blob = await app.blobs.put(Readable.from([Buffer.from('weights')]));
-      await app.registry('alice').registerVersion({
-        metadata: { name: 'counted', version: '1.0.0', license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] },
-        files: [{ path: 'w.bin', size: blob.size, digest: blob.digest, format: 'binary' }],
-      });
+      await pushVersion(app, 'counted', '1.0.0');
       const row = await app.metadata.db.selectFrom('versions').select('id').where('version', '=', '1.0.0').executeTakeFirstOrThrow();
       const rows = BATCH_ROWS + 20_000;
       const d = data(rows, 8, 0);

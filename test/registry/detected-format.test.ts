@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import { onEachBackend } from '../helpers/backends.ts';
+import { MODEL_CARD } from '../helpers/model-dir.ts';
+import { storeModelCard } from '../helpers/registration.ts';
 import { call, sha256, startTestServer } from '../server/harness.ts';
 
 const PICKLE = readFileSync(new URL('../fixtures/formats/object_p4.pkl', import.meta.url));
@@ -30,10 +32,11 @@ onEachBackend('registry detects formats from stored bytes', (backend) => {
       files: [
         { path: 'model.onnx', size: pickle.size, digest: pickle.digest, format: 'onnx' },
         { path: 'real.onnx', size: onnx.size, digest: onnx.digest },
+        await storeModelCard(app.blobs),
       ],
     });
     const v = await reg.getVersion('claims@1.0.0');
-    assert.deepEqual(Object.fromEntries(v.files.map((f) => [f.path, f.format])), { 'model.onnx': 'pickle', 'real.onnx': 'onnx' });
+    assert.deepEqual(Object.fromEntries(v.files.map((f) => [f.path, f.format])), { 'MODEL_CARD.md': 'text', 'model.onnx': 'pickle', 'real.onnx': 'onnx' });
   });
 });
 
@@ -41,14 +44,16 @@ it('over HTTP, a client-claimed format is ignored and the detected one is return
   const server = await startTestServer();
   try {
     const digest = sha256(PICKLE);
-    const put = await fetch(`${server.url}/api/v1/blobs/${digest}`, { method: 'PUT', body: PICKLE, headers: { 'content-type': 'application/octet-stream', ...server.auth } });
-    assert.ok(put.ok, `blob upload: ${put.status}`);
-    const files = [{ path: 'model.onnx', size: PICKLE.length, digest, format: 'onnx' }];
+    for (const bytes of [PICKLE, Buffer.from(MODEL_CARD)]) {
+      const put = await fetch(`${server.url}/api/v1/blobs/${sha256(bytes)}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream', ...server.auth } });
+      assert.ok(put.ok, `blob upload: ${put.status}`);
+    }
+    const files = [{ path: 'model.onnx', size: PICKLE.length, digest, format: 'onnx' }, { path: 'MODEL_CARD.md', size: Buffer.byteLength(MODEL_CARD), digest: sha256(MODEL_CARD) }];
     const reg = await call(`${server.url}/api/v1/models/claims/versions`, 'POST', { metadata: meta('claims', '1.0.0'), files });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
     const got = await call(`${server.url}/api/v1/models/claims/versions/1.0.0`, 'GET');
     assert.equal(got.status, 200);
-    assert.equal(got.body.files[0].format, 'pickle');
+    assert.equal(got.body.files.find((f: { path: string }) => f.path === 'model.onnx').format, 'pickle');
   } finally {
     await server.close();
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, it } from 'node:test';
 import { GATES_EVIDENCE_KIND } from '../../src/core/evidence.ts';
 import { onEachBackend } from '../helpers/backends.ts';
-import { storeBlobs } from '../helpers/registry-home.ts';
+import { pushVersion } from '../helpers/registry-home.ts';
 
 onEachBackend('gate runs in the event log', (backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
@@ -13,7 +13,7 @@ onEachBackend('gate runs in the event log', (backend) => {
 
   it('logs gate.failed with the required gates that failed, and nothing more for a passing run', async () => {
     const reg = app.registry('erin');
-    await reg.registerVersion({ metadata: { name: 'gm', version: '1.0.0' }, files: await storeBlobs(app, { 'w.bin': 'w' }) });
+    await pushVersion(app, 'gm', '1.0.0');
     const gates = (status: 'passed' | 'failed') => [
       { name: 'smoke_test', required: true, status: 'passed' },
       { name: 'performance_validation', required: true, status },

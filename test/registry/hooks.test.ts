@@ -4,10 +4,11 @@ import { afterEach, beforeEach, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { type ManifestEntry, type PendingTransition, type RegistryHooks, RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { storeModelCard } from '../helpers/registration.ts';
 import { NO_APPROVALS } from '../helpers/registry-home.ts';
 
-function meta(name: string, version: string): Record<string, unknown> {
-  return { name, version, license: 'MIT', source: { repo: 'r', commit: 'c' }, dataset_manifest: 'd', training_hash: 'h', artifacts: ['w.bin'] };
+function meta(name: string, version: string, artifact: ManifestEntry): Record<string, unknown> {
+  return { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'c'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: artifact.digest, artifacts: [artifact.path] };
 }
 
 onEachBackend('registry evidence and hooks', (backend) => {
@@ -32,25 +33,26 @@ onEachBackend('registry evidence and hooks', (backend) => {
     app = await backend.open(NO_APPROVALS);
     seen.length = 0;
     const r = await app.blobs.put(Readable.from([Buffer.from('weights')]));
-    files = [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }];
+    files = [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }, await storeModelCard(app.blobs)];
   });
   afterEach(async () => app.dispose());
 
   it('stores the evidence a registration hook returns, and refuses what it refuses', async () => {
-    await reg().registerVersion({ metadata: meta('hooked', '1.0.0'), files });
+    await reg().registerVersion({ metadata: meta('hooked', '1.0.0', files[0]!), files });
     const v = await reg().getVersion('hooked@1.0.0');
     assert.deepEqual(v.evidence.map((e) => e.kind), ['scan']);
     const [scan] = await reg().listEvidence('hooked@1.0.0', 'scan');
-    assert.deepEqual(scan!.body, { verdict: 'safe', files: 1 });
+    assert.deepEqual(scan!.body, { verdict: 'safe', files: 2 });
     assert.match(scan!.digest, /^sha256:[0-9a-f]{64}$/);
     const evil = await app.blobs.put(Readable.from([Buffer.from('evil')]));
-    await assert.rejects(reg().registerVersion({ metadata: meta('hooked', '1.1.0'), files: [{ path: 'x.evil', size: evil.size, digest: evil.digest, format: 'pickle' }] }), (e: ModelVaultError) => e.code === 'policy_violation');
+    const evilFile: ManifestEntry = { path: 'x.evil', size: evil.size, digest: evil.digest, format: 'pickle' };
+    await assert.rejects(reg().registerVersion({ metadata: meta('hooked', '1.1.0', evilFile), files: [evilFile, files[1]!] }), (e: ModelVaultError) => e.code === 'policy_violation' && /refused by scan/.test(e.message));
     await assert.rejects(reg().getVersion('hooked@1.1.0'), (e: ModelVaultError) => e.code === 'not_found');
   });
 
   it('lets a gate block a promotion until the evidence it needs is attached', async () => {
     const r = reg();
-    await r.registerVersion({ metadata: meta('gated', '1.0.0'), files });
+    await r.registerVersion({ metadata: meta('gated', '1.0.0', files[0]!), files });
     await r.setStage('gated@1.0.0', 'validation');
     await r.setStage('gated@1.0.0', 'staging');
     await assert.rejects(r.setStage('gated@1.0.0', 'production'), /needs a signature/);
@@ -84,7 +86,7 @@ onEachBackend('registry evidence and hooks', (backend) => {
       },
     };
     const r = new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [gates, signature] }, 'dana');
-    await r.registerVersion({ metadata: meta('multi', '1.0.0'), files });
+    await r.registerVersion({ metadata: meta('multi', '1.0.0', files[0]!), files });
     await r.setStage('multi@1.0.0', 'validation');
     await r.setStage('multi@1.0.0', 'staging');
     ran.length = 0;

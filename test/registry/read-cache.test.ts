@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { after, it } from 'node:test';
 import { openApp, type AppContext } from '../../src/app.ts';
 import { tempDir } from '../helpers/model-dir.ts';
+import { pushVersion } from '../helpers/registry-home.ts';
 
 const home = tempDir('mv-cache-');
 const apps: AppContext[] = [];
@@ -23,10 +23,7 @@ it('cached versions reflect this process\'s writes at once and another process\'
   const server = await open();
   const other = await open();
   const reg = server.registry('alice');
-  for (const v of ['1.0.0', '1.1.0']) {
-    const blob = await server.blobs.put(Readable.from([Buffer.from(v)]));
-    await reg.registerVersion({ metadata: { name: 'cached', version: v, license: 'MIT' }, files: [{ path: 'w.bin', size: blob.size, digest: blob.digest, format: 'binary' }] });
-  }
+  for (const v of ['1.0.0', '1.1.0']) await pushVersion(server, 'cached', v);
   const first = await reg.getVersionSnapshot('cached@1.0.0');
   assert.equal(await reg.getVersionSnapshot('cached@1.0.0'), first, 'a repeated read is served from the cache');
   await reg.setStage('cached@1.0.0', 'validation');

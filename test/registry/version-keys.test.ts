@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, it } from 'node:test';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import type { RegistryService } from '../../src/registry/index.ts';
 import { onEachBackend } from '../helpers/backends.ts';
+import { pushVersion } from '../helpers/registry-home.ts';
 
 onEachBackend('registry version keys', (backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
   let reg: RegistryService;
-  const push = async (name: string, version: string): Promise<void> => {
-    const r = await app.blobs.put(Readable.from([Buffer.from(`${name}-${version}`)]));
-    await reg.registerVersion({
-      metadata: { name, version, license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] },
-      files: [{ path: 'w.bin', size: r.size, digest: r.digest, format: 'binary' }],
-    });
-  };
+  const push = (name: string, version: string): Promise<void> => pushVersion(app, name, version);
   const idsInDb = async (): Promise<Map<string, number>> => {
     const rows = await app.metadata.db.selectFrom('versions').innerJoin('models', 'models.id', 'versions.model_id').select(['versions.id', 'models.name', 'versions.version']).execute();
     return new Map(rows.map((r) => [`${r.name}@${r.version}`, Number(r.id)]));

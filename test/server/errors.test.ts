@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { uploadedRegistration } from '../helpers/registration.ts';
 import { call, rawRequest, sha256, startTestServer, type TestServer, authedFetch, userToken } from './harness.ts';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -98,20 +99,18 @@ describe('errors as problem+json', () => {
   });
 
   it('records the token\'s user as the actor; an administrator may act for a named user, recorded as both', async () => {
-    const data = Buffer.from('actor test');
-    await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
-    const input = (v: string) => ({ metadata: { name: 'actors', version: v }, files: [{ path: 'a', size: data.length, digest: sha256(data) }] });
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.0'))).status, 201);
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.1'), { 'x-modelvault-actor': 'alice@example.com' })).status, 201);
-    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.2'), { 'x-modelvault-actor': 'root; rm -rf /' }), 400, 'invalid_input');
-    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.2'), { 'x-modelvault-actor': 'a'.repeat(129) }), 400, 'invalid_input');
+    const input = (v: string) => uploadedRegistration(srv.url, 'actors', v, srv.auth);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.0'))).status, 201);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.1'), { 'x-modelvault-actor': 'alice@example.com' })).status, 201);
+    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.2'), { 'x-modelvault-actor': 'root; rm -rf /' }), 400, 'invalid_input');
+    assertProblem(await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.2'), { 'x-modelvault-actor': 'a'.repeat(129) }), 400, 'invalid_input');
     // Anyone else naming another user is refused, not believed.
     const bob = await userToken(srv.app, 'bob', ['ml_engineer']);
     const asBob = { authorization: `Bearer ${bob}` };
-    const forged = await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.3'), { ...asBob, 'x-modelvault-actor': 'alice' });
+    const forged = await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.3'), { ...asBob, 'x-modelvault-actor': 'alice' });
     assertProblem(forged, 403, 'forbidden');
     assert.match(forged.body.detail, /bob may not act for alice/);
-    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', input('1.0.4'), { ...asBob, 'x-modelvault-actor': 'bob' })).status, 201);
+    assert.equal((await call(`${srv.url}/api/v1/models/actors/versions`, 'POST', await input('1.0.4'), { ...asBob, 'x-modelvault-actor': 'bob' })).status, 201);
     const events = await call(`${srv.url}/api/v1/events?model=actors`, 'GET');
     assert.deepEqual(
       events.body.items.filter((e: { action: string }) => e.action === 'version.push').map((e: { actor: string }) => e.actor),

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ModelVaultError } from '../../src/core/errors.ts';
-import { call, sha256, startTestServer, type TestServer, authedFetch } from './harness.ts';
+import { uploadedRegistration } from '../helpers/registration.ts';
+import { call, startTestServer, type TestServer } from './harness.ts';
 
 describe('scan evidence comes only from the registry scanner', () => {
   let srv: TestServer;
   const forged = { kind: 'scan', body: { scanner: 'modelvault-scan', verdict: 'safe', files: [] } };
   before(async () => {
     srv = await startTestServer();
-    const data = Buffer.from('weights');
-    await authedFetch(`${srv.url}/api/v1/blobs/${sha256(data)}`, { method: 'PUT', body: data });
-    const input = { metadata: { name: 'scanned', version: '1.0.0' }, files: [{ path: 'w.bin', size: data.length, digest: sha256(data) }] };
+    const input = await uploadedRegistration(srv.url, 'scanned', '1.0.0', srv.auth);
     assert.equal((await call(`${srv.url}/api/v1/models/scanned/versions`, 'POST', input)).status, 201);
   });
   after(() => srv.close());

@@ -12,7 +12,7 @@ export function register(program: Command): void {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
       const format = opts.json ? 'json' : o.format;
       if (!['text', 'json', 'sarif'].includes(format)) throw usage(`--format ${format} is not supported`, 'use text, json or sarif');
-      const [{ formatJson, formatSarif, formatText, reportExitCode, validateModelDir }, { localConfig, policyOptions }] = await Promise.all([import('../../policy/index.ts'), import('../model-dir.ts')]);
+      const [{ formatJson, formatSarif, formatText, reportExitCode, validateModelDir }, { localConfig }, { policyOptions }] = await Promise.all([import('../../policy/index.ts'), import('../model-dir.ts'), import('../../registry/index.ts')]);
       const report = await validateModelDir(dir, policyOptions(localConfig(opts.home)));
       const out = format === 'json' ? formatJson(report) : format === 'sarif' ? formatSarif(report) : formatText(report);
       print(out);

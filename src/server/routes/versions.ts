@@ -56,7 +56,7 @@ export function versionRoutes(app: AppContext): RouteSpec[] {
       method: 'POST',
       url: '/api/v1/models/:name/versions',
       operationId: 'registerVersion',
-      summary: 'Register a version whose blobs are already stored; a version number that under-states its signature change is refused unless forced',
+      summary: 'Register a version whose blobs are already stored, held to the registry policy (policy_violation listing every problem); a version number that under-states its signature change is refused unless forced',
       tag: 'versions',
       params: NameParams,
       body: RegisterVersionInput,

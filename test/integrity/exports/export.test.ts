@@ -9,7 +9,7 @@ import { generateNoteKey, openCheckpoint } from '../../../src/audit/index.ts';
 import { onEachBackend, type Backend } from '../../helpers/backends.ts';
 import { tempDir } from '../../helpers/model-dir.ts';
 import { eventRows, meta, publishedVerifier, push } from '../../audit/helpers.ts';
-import { storeBlobs } from '../../helpers/registry-home.ts';
+import { storeVersionFiles } from '../../helpers/registry-home.ts';
 
 onEachBackend('audit exports', (backend: Backend) => {
   let app: Awaited<ReturnType<typeof backend.open>>;
@@ -55,8 +55,8 @@ onEachBackend('audit exports', (backend: Backend) => {
 
   it('exports one provenance row per artifact file, quoting hostile paths', async () => {
     const hostile = 'weights/we,ird "name".bin';
-    const files = await storeBlobs(app, { [hostile]: 'w1', 'config.json': '{}' });
-    await app.registry('alice').registerVersion({ metadata: meta('prov', '1.0.0'), files });
+    const files = await storeVersionFiles(app, { [hostile]: 'w1', 'config.json': '{}' });
+    await app.registry('alice').registerVersion({ metadata: meta('prov', '1.0.0', { artifacts: [hostile, 'config.json'] }), files });
     await push(app, 'prov', '1.1.0');
     await push(app, 'another', '0.1.0');
     const v = await app.metadata.db.selectFrom('versions').innerJoin('models', 'models.id', 'versions.model_id').select(['versions.id', 'versions.manifest_digest']).where('models.name', '=', 'prov').where('versions.version', '=', '1.0.0').executeTakeFirstOrThrow();
@@ -69,11 +69,19 @@ onEachBackend('audit exports', (backend: Backend) => {
     assert.equal(lines[0], PROVENANCE_COLUMNS.join(','));
     const pushIndex = new Map((await eventRows(app)).filter((r) => r.action === 'version.push').map((r) => [r.subject, r.leaf_index]));
     const digest = (p: string): string => files.find((f) => f.path === p)!.digest.slice('sha256:'.length);
+    // A row of an unsigned version pushed by the helper, for one of its files.
+    const unsigned = async (ref: string, path: string): Promise<string> => {
+      const version = await app.registry('a').getVersion(ref);
+      return `${ref.replace('@', ',')},${path},${version.files.find((f) => f.path === path)!.digest.slice(7)},${version.manifestDigest},,${pushIndex.get(ref)}`;
+    };
     assert.deepEqual(lines.slice(1), [
-      `another,0.1.0,w.bin,${(await app.registry('a').getVersion('another@0.1.0')).files[0]!.digest.slice(7)},${(await app.registry('a').getVersion('another@0.1.0')).manifestDigest},,${pushIndex.get('another@0.1.0')}`,
+      await unsigned('another@0.1.0', 'MODEL_CARD.md'),
+      await unsigned('another@0.1.0', 'w.bin'),
+      `prov,1.0.0,MODEL_CARD.md,${digest('MODEL_CARD.md')},${v.manifest_digest},key-a;key-b,${pushIndex.get('prov@1.0.0')}`,
       `prov,1.0.0,config.json,${digest('config.json')},${v.manifest_digest},key-a;key-b,${pushIndex.get('prov@1.0.0')}`,
       `prov,1.0.0,"weights/we,ird ""name"".bin",${digest(hostile)},${v.manifest_digest},key-a;key-b,${pushIndex.get('prov@1.0.0')}`,
-      `prov,1.1.0,w.bin,${(await app.registry('a').getVersion('prov@1.1.0')).files[0]!.digest.slice(7)},${(await app.registry('a').getVersion('prov@1.1.0')).manifestDigest},,${pushIndex.get('prov@1.1.0')}`,
+      await unsigned('prov@1.1.0', 'MODEL_CARD.md'),
+      await unsigned('prov@1.1.0', 'w.bin'),
     ]);
   });
 });
