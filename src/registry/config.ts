@@ -125,9 +125,11 @@ function parseScanGate(raw: unknown, file: string): ScanGateConfig {
 
 /** The policy options of a registry's `config.yaml`: what its registrations, `validate` and `push` are held to. */
 export function policyOptions(config: RegistryConfig): Pick<PolicyOptions, 'requiredFields' | 'requiredSections' | 'namingConvention'> {
+  // An empty (or absent) model_card_sections keeps the built-in required sections; only a list given replaces them.
+  const sections = config.policy.modelCardSections;
   return {
     requiredFields: config.policy.requiredFields,
-    requiredSections: config.policy.modelCardSections,
+    ...(Object.keys(sections).length > 0 ? { requiredSections: sections } : {}),
     namingConvention: config.policy.namingConvention,
   };
 }

@@ -142,3 +142,23 @@ onEachBackend('registration is held to the registry policy', (backend) => {
     });
   });
 });
+
+onEachBackend('the built-in model card sections when config.yaml names none', (backend) => {
+  let app: AppContext & { dispose(): Promise<void> };
+  before(async () => {
+    app = await backend.open('policy:\n  required_fields: []\n');
+  });
+  after(() => app.dispose());
+
+  it('requires every default section: a card without Contact is refused, a full one accepted', async () => {
+    const withoutContact = MODEL_CARD.replace(/^## Contact[\s\S]*?(?=^## |(?![\s\S]))/m, '');
+    assert.notEqual(withoutContact, MODEL_CARD, 'the test card has a Contact section to take out');
+    const refused = validRegistration('sections', '1.0.0', { card: withoutContact });
+    await storeRegistrationBlobs(app.blobs, refused);
+    const e = await rejectsWith(app.registry('alice').registerVersion(refused.input), 'policy_violation');
+    assertNames(e.details.problems as Refusal[], 'model-card-section', 'contact', /missing section "contact"/);
+    const accepted = validRegistration('sections', '1.0.1');
+    await storeRegistrationBlobs(app.blobs, accepted);
+    assert.equal((await app.registry('alice').registerVersion(accepted.input)).created, true);
+  });
+});
