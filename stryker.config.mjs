@@ -13,6 +13,7 @@ export const targets = {
   'src/core/canonical-json.ts': ['test/core/canonical-json.test.ts'],
   'src/core/manifest.ts': ['test/core/manifest.test.ts'],
   'src/auth/permissions.ts': ['test/auth/permissions.test.ts'],
+  'src/auth/tokens.ts': ['test/auth/tokens.test.ts'],
   'src/policy/*.ts': ['test/policy/*.test.ts'],
   'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
