@@ -14,6 +14,8 @@ export const targets = {
   'src/core/manifest.ts': ['test/core/manifest.test.ts'],
   'src/auth/permissions.ts': ['test/auth/permissions.test.ts'],
   'src/auth/tokens.ts': ['test/auth/tokens.test.ts'],
+  'src/core/version-bump.ts': ['test/core/signature.test.ts'],
+  'src/core/signature-diff.ts': ['test/core/signature.test.ts'],
   'src/policy/*.ts': ['test/policy/*.test.ts'],
   'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
