@@ -16,6 +16,8 @@ export const targets = {
   'src/auth/tokens.ts': ['test/auth/tokens.test.ts'],
   'src/core/version-bump.ts': ['test/core/signature.test.ts'],
   'src/core/signature-diff.ts': ['test/core/signature.test.ts'],
+  'src/registry/approvals.ts': ['test/registry/approval-rules.test.ts'],
+  'src/registry/stage-checks.ts': ['test/registry/stage-checks.test.ts'],
   'src/policy/*.ts': ['test/policy/*.test.ts'],
   'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
