@@ -22,7 +22,7 @@ export const targets = {
   'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
   'src/integrity/signing/*.ts': ['test/integrity/signing/*.test.ts'],
-  'src/integrity/keys/signing-policy.ts': ['test/integrity/keys/signing-policy.test.ts'],
+  'src/integrity/keys/signing-policy.ts': ['test/integrity/keys/signing-policy-rules.test.ts', 'test/integrity/keys/signing-policy.test.ts'],
   'src/scan/{policy,gguf,hdf5,keras-config,npy,onnx,safetensors,tf-savedmodel}.ts': [
     'test/scan/bounds.test.ts',
     'test/scan/corpus.test.ts',
