@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ModelVaultError } from '../core/errors.ts';
+import { realDate } from '../core/instant.ts';
 
 /** Every API token starts with this, so leaked tokens are recognisable (and secret scanners can find them). */
 export const TOKEN_PREFIX = 'mvt_';
@@ -44,7 +45,7 @@ export function parseExpiry(value: string, now: Date = new Date()): string | nul
     return new Date(now.getTime() + Number(d[1]) * unit).toISOString();
   }
   const t = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(t)) {
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && realDate(value) && Number.isFinite(t)) {
     if (t <= now.getTime()) throw new ModelVaultError('invalid_input', `expiry ${value} is in the past`, { field: 'expires', hint: 'give a future time, a duration such as 90d, or never' });
     return new Date(t).toISOString();
   }

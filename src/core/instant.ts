@@ -6,7 +6,7 @@ const RELATIVE = /^(\d{1,6})([smhdw])$/;
 const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
 
 /** True when the text's date part names a day of the calendar (Date.parse reads 2026-02-30 as March 2nd). */
-function realDate(t: string): boolean {
+export function realDate(t: string): boolean {
   const [y, m, d] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;

@@ -160,6 +160,72 @@ describe('signature changes: the classification table', () => {
   });
 });
 
+describe('signature changes: what each says', () => {
+  const inputShape = (before: Dim[] | null, after: Dim[] | null) => diffSignatures(sig([t('x', 'float32', before)], []), sig([t('x', 'float32', after)], [])).changes;
+  const outputShape = (before: Dim[] | null, after: Dim[] | null) => diffSignatures(sig([], [t('y', 'float32', before)]), sig([], [t('y', 'float32', after)])).changes;
+  const brief = (changes: { level: ChangeLevel; message: string }[]): string[] => changes.map((c) => `${c.level}: ${c.message}`);
+
+  it('says why a shape change has its level, for inputs and outputs alike', () => {
+    assert.deepEqual(brief(inputShape(['batch', 4], ['batch', 5])), ['major: input `x` changed shape from [batch, 4] to [batch, 5]: dimension 1 changed from 4 to 5']);
+    assert.deepEqual(brief(inputShape(['batch', 4], ['batch', 'n'])), ['minor: input `x` changed shape from [batch, 4] to [batch, n]: dimension 1 now accepts any size, not only 4']);
+    assert.deepEqual(brief(outputShape(['batch', 2], ['batch', null])), ['major: output `y` changed shape from [batch, 2] to [batch, ?]: dimension 1 may now have any size, not only 2']);
+    assert.deepEqual(brief(inputShape(['batch', 4], [32, 4])), ['major: input `x` changed shape from [batch, 4] to [32, 4]: dimension 0 now accepts only 32']);
+    assert.deepEqual(brief(outputShape(['batch', 2], [32, 2])), ['patch: output `y` changed shape from [batch, 2] to [32, 2]: dimension 0 is now always 32']);
+    assert.deepEqual(brief(inputShape(['batch', 4], [null, 4])), ['patch: input `x` changed shape from [batch, 4] to [?, 4]: only the names of dynamic dimensions changed']);
+    assert.deepEqual(brief(outputShape([null], ['n'])), ['patch: output `y` changed shape from [?] to [n]: only the names of dynamic dimensions changed']);
+  });
+
+  it('gives the first dimension with the most severe change as the reason', () => {
+    assert.deepEqual(brief(inputShape(['batch', 4], [32, 5])), ['major: input `x` changed shape from [batch, 4] to [32, 5]: dimension 0 now accepts only 32']);
+    assert.deepEqual(brief(outputShape(['batch', 2], [32, null])), ['major: output `y` changed shape from [batch, 2] to [32, ?]: dimension 1 may now have any size, not only 2']);
+    assert.deepEqual(brief(outputShape(['batch', 'n', 2], [32, 16, 2])), ['patch: output `y` changed shape from [batch, n, 2] to [32, 16, 2]: dimension 0 is now always 32']);
+    assert.deepEqual(brief(inputShape([4, 'n', 2], ['m', 8, 'k'])), ['major: input `x` changed shape from [4, n, 2] to [m, 8, k]: dimension 1 now accepts only 8']);
+  });
+
+  it('does not compare an undeclared shape: declaring or dropping one is a patch', () => {
+    assert.deepEqual(brief(inputShape(null, ['batch', 4])), ['patch: input `x` changed shape from unknown to [batch, 4]: its shape is now known']);
+    assert.deepEqual(brief(inputShape(['batch', 4], null)), ['patch: input `x` changed shape from [batch, 4] to unknown: its shape is no longer known']);
+    assert.deepEqual(brief(outputShape(null, ['batch'])), ['patch: output `y` changed shape from unknown to [batch]: its shape is now known']);
+  });
+
+  it('records an optional flag changing, before and after', () => {
+    const made = diffSignatures(sig([FEATURES, AMOUNT], []), sig([FEATURES, { ...AMOUNT, optional: true }], [])).changes;
+    assert.deepEqual(made, [{ side: 'input', kind: 'optional', name: 'amount', before: false, after: true, level: 'minor', message: 'input `amount` became optional' }]);
+    const dropped = diffSignatures(sig([], [{ ...PROBS, optional: true }]), sig([], [PROBS])).changes;
+    assert.deepEqual(dropped, [{ side: 'output', kind: 'optional', name: 'probabilities', before: true, after: false, level: 'patch', message: 'output `probabilities` became required' }]);
+  });
+
+  it('takes tensors that vanished where others of the same type appeared, at the same places, as renamed', () => {
+    const a = t('a', 'float32', ['batch', 4]);
+    const b = t('b', 'float32', ['batch', 4]);
+    const renamed = diffSignatures(sig([a, b], []), sig([{ ...a, name: 'p' }, { ...b, name: 'q' }], [])).changes;
+    assert.deepEqual(renamed.map((c) => c.message), ['input `a` was renamed to `p`', 'input `b` was renamed to `q`']);
+    assert.deepEqual(renamed.map((c) => [c.kind, c.name, c.renamedTo, c.level]), [['renamed', 'a', 'p', 'major'], ['renamed', 'b', 'q', 'major']]);
+    const two = diffSignatures(BASE, sig([{ ...FEATURES, name: 'x' }, { ...AMOUNT, name: 'value' }], [LABEL, PROBS])).changes;
+    assert.deepEqual(two.map((c) => c.message), ['input `features` was renamed to `x`', 'input `amount` was renamed to `value`']);
+  });
+
+  it('takes the only vanished and appeared pair of the same type as a rename, wherever they stand', () => {
+    const moved = diffSignatures(BASE, sig([{ ...AMOUNT, name: 'value' }, FEATURES], [LABEL, PROBS])).changes;
+    assert.deepEqual(moved.map((c) => c.message), ['input `amount` was renamed to `value`']);
+  });
+
+  it('does not take a tensor that became optional under a new name as renamed', () => {
+    const d = diffSignatures(BASE, sig([FEATURES, { ...AMOUNT, name: 'value', optional: true }], [LABEL, PROBS]));
+    assert.deepEqual(d.changes.map((c) => c.message), ['input `amount` was removed', 'optional input `value` was added']);
+  });
+
+  it('says where a signature came from when it appears or goes', () => {
+    const meta: ModelSignature = { ...BASE, source: 'metadata', file: null };
+    assert.deepEqual(diffSignatures(null, BASE).changes, [{ side: 'signature', kind: 'declared', name: '', level: 'patch', message: 'the signature is now known (from model.onnx)' }]);
+    assert.deepEqual(diffSignatures(null, meta).changes, [{ side: 'signature', kind: 'declared', name: '', level: 'patch', message: 'the signature is now known (from metadata.signature)' }]);
+    assert.deepEqual(diffSignatures(BASE, null).changes, [
+      { side: 'signature', kind: 'dropped', name: '', level: 'major', message: 'the signature is no longer known (it came from model.onnx; now there is neither an ONNX model file nor metadata.signature)' },
+    ]);
+    assert.equal(diffSignatures(meta, null).changes[0]!.message, 'the signature is no longer known (it came from metadata.signature; now there is neither an ONNX model file nor metadata.signature)');
+  });
+});
+
 describe('semver bumps', () => {
   it('measures the bump between MAJOR.MINOR.PATCH lines', () => {
     assert.equal(bumpBetween('1.2.3', '2.0.0'), 'major');
@@ -168,6 +234,15 @@ describe('semver bumps', () => {
     assert.equal(bumpBetween('2.0.0-rc.1', '2.0.0'), 'none');
     assert.equal(bumpBetween('1.2.3', '1.2.3-beta'), 'none');
     assert.equal(bumpBetween('1.2.3', '1.1.9'), 'downgrade');
+    assert.equal(bumpBetween('1.2.3', '0.9.9'), 'downgrade');
+    assert.equal(bumpBetween('1.2.3', '1.2.2'), 'downgrade');
+  });
+
+  it('refuses what is not a semver version (the registry checks versions before it compares them)', () => {
+    for (const [from, to, bad] of [['1.2', '1.3.0', '1.2'], ['1.2.3', 'v-next', 'v-next']]) {
+      assert.throws(() => bumpBetween(from!, to!), { name: 'TypeError', message: `not a semver version: ${bad}` });
+    }
+    assert.throws(() => requiredBump('major', 'latest'), { name: 'TypeError', message: 'not a semver version: latest' });
   });
 
   const table: [ChangeLevel, string, string][] = [
@@ -178,6 +253,8 @@ describe('semver bumps', () => {
     ['major', '0.3.1', 'minor'],
     ['minor', '0.3.1', 'patch'],
     ['patch', '0.3.1', 'none'],
+    ['major', '0.1.0', 'minor'],
+    ['minor', '0.1.0', 'patch'],
     // 0.0.z: any release may break.
     ['major', '0.0.4', 'patch'],
     ['minor', '0.0.4', 'patch'],
