@@ -133,7 +133,8 @@ export class IdentityService {
   }
 
   private checkRole(role: string): void {
-    if (!(role in this.config.roles)) {
+    // Own names only: `toString` or `constructor` are on every object, and are no roles.
+    if (!Object.hasOwn(this.config.roles, role)) {
       throw new ModelVaultError('invalid_input', `${JSON.stringify(role)} is not a role`, { field: 'role', hint: `roles: ${Object.keys(this.config.roles).join(', ')} (auth.roles in config.yaml adds more)` });
     }
   }

@@ -127,7 +127,7 @@ export function allows(principal: Principal, permission: Permission, model?: str
 export function grantsOf(roles: readonly { role: string; models?: string | null }[], table: Record<string, RoleDefinition>): Grant[] {
   const out: Grant[] = [];
   for (const { role, models } of roles) {
-    const def = table[role];
+    const def = Object.hasOwn(table, role) ? table[role] : undefined;
     if (!def) continue;
     // A role limited to some models and given for some models applies where both limits match.
     for (const permission of def.permissions) out.push({ permission, ...(def.models ? { models: def.models } : {}), ...(models ? { within: models } : {}) });

@@ -195,4 +195,8 @@ describe('grantsOf', () => {
     assert.deepEqual(grantsOf([{ role: 'owner' }, { role: 'ghost' }, { role: 'reader' }], table), [{ permission: 'read' }]);
     assert.deepEqual(grantsOf([], table), []);
   });
+
+  it('does not take what every object has (toString, constructor, __proto__) for a role', () => {
+    assert.deepEqual(grantsOf([{ role: 'toString' }, { role: 'constructor' }, { role: '__proto__' }, { role: 'hasOwnProperty' }, { role: 'reader' }], table), [{ permission: 'read' }]);
+  });
 });

@@ -51,4 +51,12 @@ describe('the verified-token cache', () => {
     assert.equal(identity.cached(token), undefined);
     assert.deepEqual([...(await identity.authenticate(token)).roles].sort(), ['analyst', 'ml_engineer']);
   });
+
+  it('refuses to give a user a name every object has as if it were a role', async () => {
+    for (const role of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      await assert.rejects(identity.changeRoles('carol', { add: [role] }), (e: unknown) => e instanceof ModelVaultError && e.code === 'invalid_input' && e.message === `${JSON.stringify(role)} is not a role`, role);
+    }
+    const { token } = await identity.createToken('carol', { name: 'after-refusals' });
+    assert.equal((await identity.authenticate(token)).name, 'carol', 'the user still authenticates');
+  });
 });
