@@ -31,6 +31,11 @@ export const targets = {
   ],
   'src/formats/containers/*.ts': ['test/formats/containers.test.ts', 'test/scan/pickle-rules.test.ts'],
   'src/scan/registry-hooks.ts': ['test/scan/stage-gate.test.ts', 'test/registry/hooks.test.ts'],
+  'src/storage/upload-lock.ts': ['test/storage/upload-writers.test.ts'],
+  'src/registry/recorded-state.ts': ['test/audit/recorded-state.test.ts'],
+  'src/registry/server-limits.ts': ['test/registry/server-limits.test.ts'],
+  'src/server/json-depth.ts': ['test/server/json-depth.test.ts'],
+  'src/server/{body-guard,rate-limit}.ts': ['test/server/body-guard.test.ts'],
 };
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
