@@ -74,3 +74,20 @@ export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Pr
     await app.close();
   }
 }
+
+/**
+ * Opens the registry home itself for the duration of `fn`, for commands that work on its files and database
+ * (`fsck`, `backup`); a remote registry is refused, since these run on the machine that holds the home.
+ */
+export async function withHome<T>(opts: GlobalOptions, command: string, fn: (app: AppContext) => Promise<T>, options: { housekeeping?: boolean } = {}): Promise<T> {
+  if (serverUrl(opts)) {
+    throw new ModelVaultError('usage', `${command} works on a registry home, not through a server`, { hint: `run it on the server's machine with --home (or MODELVAULT_HOME), without --server / MODELVAULT_URL` });
+  }
+  const { openApp, resolveSettings } = await import('../app.ts');
+  const app = await openApp(resolveSettings({ home: opts.home }), options);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}

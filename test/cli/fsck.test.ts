@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import type { Digest } from '../../src/core/digest.ts';
+import type { FsckReport } from '../../src/maintenance/index.ts';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/model-dir.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
+const ONNX = 'fraud_detector_1.0.0_20261123.onnx';
+const work = tempDir('mv-fsck-');
+const seed = join(work, 'seed');
+after(() => rmSync(work, { recursive: true, force: true }));
+
+let homes = 0;
+/** A copy of the seed home (two versions of fraud-detector, alias champion → 1.0.0). */
+function freshHome(): string {
+  const home = join(work, `home-${homes++}`);
+  cpSync(seed, home, { recursive: true });
+  return home;
+}
+
+const fsck = async (home: string, ...args: string[]): Promise<{ code: number; report: FsckReport; stderr: string }> => {
+  const r = await runCli(['fsck', '--json', ...args], { MODELVAULT_HOME: home });
+  assert.ok(r.json, `fsck printed no JSON: ${r.stdout}${r.stderr}`);
+  return { code: r.code, report: r.json as FsckReport, stderr: r.stderr };
+};
+
+/** The problems of a report as `kind subject` lines, open ones only unless `all`. */
+const named = (report: FsckReport, all = false): string[] => report.problems.filter((p) => all || !p.repaired).map((p) => `${p.kind} ${p.subject}`).sort();
+
+function sql(home: string, statements: string): void {
+  const db = new Sqlite(join(home, 'modelvault.db'));
+  try {
+    db.pragma('foreign_keys = OFF');
+    db.exec(statements);
+  } finally {
+    db.close();
+  }
+}
+
+function fileDigest(home: string, path: string, version = '1.0.0'): Digest {
+  const db = new Sqlite(join(home, 'modelvault.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT f.digest FROM files f JOIN versions v ON v.id = f.version_id WHERE f.path = ? AND v.version = ?').get(path, version) as { digest: Digest }).digest;
+  } finally {
+    db.close();
+  }
+}
+
+const hoursAgo = (h: number): Date => new Date(Date.now() - h * 3_600_000);
+
+before(async () => {
+  for (const args of [['push', EXAMPLE], ['push', EXAMPLE, '--version', '1.1.0'], ['alias', 'set', 'fraud-detector', 'champion', '1.0.0']]) {
+    const r = await runCli(args, { MODELVAULT_HOME: seed });
+    assert.equal(r.code, 0, r.stderr);
+  }
+});
+
+describe('modelvault fsck', () => {
+  it('passes a clean home and says what it checked', async () => {
+    const home = freshHome();
+    const { code, report } = await fsck(home);
+    assert.equal(code, 0, JSON.stringify(report.problems));
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.checked.versions, 2);
+    assert.equal(report.checked.aliases, 1);
+    assert.ok(report.checked.blobs >= 7 && report.checked.references === report.checked.blobs, JSON.stringify(report.checked));
+    assert.ok(report.checked.events >= 3);
+    const text = await runCli(['fsck'], { MODELVAULT_HOME: home });
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /ok: no problems/);
+  });
+
+  it('finds a flipped bit in a blob, keeps it without a good copy, and replaces it from --from', async () => {
+    const home = freshHome();
+    const digest = fileDigest(home, ONNX);
+    const path = new FsBlobStore(join(home, 'blobs')).pathOf(digest);
+    const bytes = readFileSync(path);
+    bytes[bytes.length >> 1]! ^= 0x10;
+    writeFileSync(path, bytes);
+
+    const found = await fsck(home);
+    assert.equal(found.code, 1);
+    assert.deepEqual(named(found.report), [`blob_corrupt ${digest}`]);
+    assert.match(found.report.problems[0]!.message, /file fraud_detector_1\.0\.0_20261123\.onnx of fraud-detector@1\.0\.0/);
+
+    const unrepaired = await fsck(home, '--repair');
+    assert.equal(unrepaired.code, 1, 'no --from: nothing to replace it with');
+    assert.deepEqual(named(unrepaired.report), [`blob_corrupt ${digest}`]);
+
+    const repaired = await fsck(home, '--repair', '--from', seed);
+    assert.equal(repaired.code, 0, JSON.stringify(repaired.report.problems));
+    assert.deepEqual(named(repaired.report, true), [`blob_corrupt ${digest}`]);
+    assert.equal(repaired.report.problems[0]!.repaired, true);
+    assert.ok(await new FsBlobStore(join(home, 'blobs')).verify(digest));
+    assert.equal((await fsck(home)).code, 0);
+  });
+
+  it('does not take a corrupt copy from --from', async () => {
+    const home = freshHome();
+    const other = freshHome();
+    const digest = fileDigest(home, ONNX);
+    for (const h of [home, other]) {
+      const path = new FsBlobStore(join(h, 'blobs')).pathOf(digest);
+      const bytes = readFileSync(path);
+      bytes[0]! ^= 0x01;
+      writeFileSync(path, bytes);
+    }
+    const r = await fsck(home, '--repair', '--from', other);
+    assert.equal(r.code, 1);
+    assert.deepEqual(named(r.report), [`blob_corrupt ${digest}`]);
+    assert.match(r.report.problems[0]!.message, /--from store has no intact copy/);
+  });
+
+  it('finds a deleted blob and copies it back from --from', async () => {
+    const home = freshHome();
+    const digest = fileDigest(home, 'MODEL_CARD.md');
+    rmSync(new FsBlobStore(join(home, 'blobs')).pathOf(digest));
+    const found = await fsck(home);
+    assert.equal(found.code, 1);
+    assert.deepEqual(named(found.report), [`blob_missing ${digest}`]);
+    const repaired = await fsck(home, '--repair', '--from', seed);
+    assert.equal(repaired.code, 0, JSON.stringify(repaired.report.problems));
+    assert.ok(existsSync(new FsBlobStore(join(home, 'blobs')).pathOf(digest)));
+  });
+
+  it('finds a files row pointing at a blob that is not stored (and the audit log names the edit)', async () => {
+    const home = freshHome();
+    const missing = `sha256:${'ab'.repeat(32)}`;
+    sql(home, `UPDATE files SET digest = '${missing}' WHERE path = 'metrics.json' AND version_id = (SELECT id FROM versions WHERE version = '1.1.0')`);
+    const { code, report } = await fsck(home, '--repair', '--from', seed);
+    assert.equal(code, 1);
+    assert.ok(named(report).includes(`blob_missing ${missing}`), named(report).join('\n'));
+    assert.match(report.problems.find((p) => p.kind === 'blob_missing')!.message, /file metrics\.json of fraud-detector@1\.1\.0/);
+    assert.ok(report.problems.some((p) => p.kind === 'audit' && p.subject === 'version_altered'), named(report).join('\n'));
+  });
+
+  it('finds a second production version forced into the table', async () => {
+    const home = freshHome();
+    sql(home, `DROP INDEX versions_one_production; UPDATE versions SET stage = 'production'`);
+    const { code, report } = await fsck(home);
+    assert.equal(code, 1);
+    const twice = report.problems.find((p) => p.kind === 'production_twice');
+    assert.ok(twice, named(report).join('\n'));
+    assert.equal(twice.subject, 'fraud-detector');
+    assert.match(twice.message, /2 production versions \(1\.0\.0, 1\.1\.0\)/);
+    // The stages were changed without a history row.
+    assert.deepEqual(named(report).filter((n) => n.startsWith('stage_history')), ['stage_history fraud-detector@1.0.0', 'stage_history fraud-detector@1.1.0']);
+  });
+
+  it('finds an alias to a version that does not exist, and one to another model\'s version', async () => {
+    const home = freshHome();
+    sql(home, `UPDATE aliases SET version_id = 9999 WHERE alias = 'champion';
+      INSERT INTO models (name, description, owner, created_at, updated_at) VALUES ('other', NULL, NULL, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+      INSERT INTO aliases (model_id, alias, version_id, updated_at) SELECT m.id, 'stolen', v.id, '2026-01-01T00:00:00Z' FROM models m, versions v WHERE m.name = 'other' AND v.version = '1.0.0'`);
+    const { code, report } = await fsck(home);
+    assert.equal(code, 1);
+    assert.deepEqual(named(report).filter((n) => n.startsWith('alias')), ['alias_dangling fraud-detector@champion', 'alias_dangling other@stolen']);
+    assert.match(report.problems.find((p) => p.subject === 'fraud-detector@champion')!.message, /version row 9999, which does not exist/);
+    assert.match(report.problems.find((p) => p.subject === 'other@stolen')!.message, /fraud-detector@1\.0\.0, a version of another model/);
+  });
+
+  it('lists orphans and temp files, removes the old ones with --repair and keeps the young ones', async () => {
+    const home = freshHome();
+    const store = new FsBlobStore(join(home, 'blobs'));
+    const old = await store.put(Readable.from([Buffer.from('an orphan of a push that died long ago')]));
+    const young = await store.put(Readable.from([Buffer.from('a blob a push uploaded a moment ago')]));
+    utimesSync(store.pathOf(old.digest), hoursAgo(2), hoursAgo(2));
+    const oldTemp = join(home, 'blobs', 'tmp', 'killed-write.part');
+    const youngTemp = join(home, 'blobs', 'tmp', 'write-in-progress.part');
+    writeFileSync(oldTemp, 'half a blob');
+    writeFileSync(youngTemp, 'a blob being written');
+    utimesSync(oldTemp, hoursAgo(3), hoursAgo(3));
+
+    const found = await fsck(home);
+    assert.equal(found.code, 1);
+    assert.deepEqual(named(found.report), [`orphan_blob ${old.digest}`, 'temp_file tmp/killed-write.part']);
+    assert.deepEqual(found.report.orphans.map((o) => [o.digest, o.size, o.removed]).sort(), [[old.digest, old.size, false], [young.digest, young.size, false]].sort());
+    const text = await runCli(['fsck'], { MODELVAULT_HOME: home });
+    assert.match(text.stdout, new RegExp(`${young.digest}\\s+35 B\\s+0 min\\s+young: kept`));
+    assert.ok(existsSync(oldTemp), 'opening the home for fsck swept nothing');
+
+    const repaired = await fsck(home, '--repair');
+    assert.equal(repaired.code, 0, JSON.stringify(repaired.report.problems));
+    assert.ok(repaired.report.problems.every((p) => p.repaired));
+    assert.equal(await store.stat(old.digest), undefined);
+    assert.deepEqual(await store.stat(young.digest), { size: young.size });
+    assert.equal(existsSync(oldTemp), false);
+    assert.ok(existsSync(youngTemp));
+    assert.equal((await fsck(home)).code, 0);
+  });
+
+  it('refuses --from without a blob store and a remote registry, clearly', async () => {
+    const home = freshHome();
+    const r = await runCli(['fsck', '--from', work], { MODELVAULT_HOME: home });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--from .* holds no blob store/);
+    const remote = await runCli(['fsck'], { MODELVAULT_HOME: home, MODELVAULT_URL: 'http://127.0.0.1:9' });
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /fsck works on a registry home, not through a server/);
+  });
+});
