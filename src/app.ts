@@ -62,7 +62,8 @@ export function resolveSettings(opts: { home?: string } = {}, env: NodeJS.Proces
   };
 }
 
-function openBlobStore(url: string): BlobStore {
+/** The blob store a MODELVAULT_BLOB_URL names. */
+export function openBlobStore(url: string): BlobStore {
   if (url.startsWith('file://')) return new FsBlobStore(decodeURIComponent(url.slice('file://'.length)));
   if (url.startsWith('/')) return new FsBlobStore(url);
   throw new ModelVaultError('invalid_input', `MODELVAULT_BLOB_URL ${JSON.stringify(url)} is not supported`, { hint: 'use file:///absolute/path' });
