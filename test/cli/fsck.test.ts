@@ -10,6 +10,8 @@ import type { FsckReport } from '../../src/maintenance/index.ts';
 import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/model-dir.ts';
+import { postgresAvailable, startPostgres, type ThrowawayPostgres } from '../helpers/pg.ts';
+import pg from 'pg';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/fraud-detector', import.meta.url));
 const ONNX = 'fraud_detector_1.0.0_20261123.onnx';
@@ -205,5 +207,47 @@ describe('modelvault fsck', () => {
     const remote = await runCli(['fsck'], { MODELVAULT_HOME: home, MODELVAULT_URL: 'http://127.0.0.1:9' });
     assert.equal(remote.code, 2);
     assert.match(remote.stderr, /fsck works on a registry home, not through a server/);
+  });
+});
+
+describe('modelvault fsck on PostgreSQL', { skip: postgresAvailable() ? false : 'PostgreSQL server binaries not installed (apt-get install postgresql)' }, () => {
+  let server: ThrowawayPostgres | undefined;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server?.stop());
+
+  it('names a corrupt blob, a dangling alias and a second production version, and repairs the blob from --from', async () => {
+    const url = await server!.createDatabase();
+    const env = { MODELVAULT_HOME: join(work, 'pg-home'), MODELVAULT_DATABASE_URL: url };
+    for (const args of [['push', EXAMPLE], ['push', EXAMPLE, '--version', '1.1.0'], ['alias', 'set', 'fraud-detector', 'champion', '1.0.0']]) {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const clean = await runCli(['fsck', '--json'], env);
+    assert.equal(clean.code, 0, clean.stdout);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    let digest: Digest;
+    try {
+      digest = (await client.query<{ digest: Digest }>(`SELECT digest FROM files WHERE path = $1 LIMIT 1`, [ONNX])).rows[0]!.digest;
+      // Past the database's own guards, as a hand edit or a bug would go.
+      await client.query(`SET session_replication_role = replica; DROP INDEX versions_one_production; UPDATE versions SET stage = 'production'; UPDATE aliases SET version_id = 9999`);
+    } finally {
+      await client.end();
+    }
+    const path = new FsBlobStore(join(env.MODELVAULT_HOME, 'blobs')).pathOf(digest);
+    const bytes = readFileSync(path);
+    bytes[7]! ^= 0x02;
+    writeFileSync(path, bytes);
+
+    const found = await runCli(['fsck', '--json'], env);
+    assert.equal(found.code, 1);
+    const report = found.json as FsckReport;
+    assert.deepEqual(named(report), [`alias_dangling fraud-detector@champion`, `blob_corrupt ${digest}`, 'production_twice fraud-detector', 'stage_history fraud-detector@1.0.0', 'stage_history fraud-detector@1.1.0']);
+    const repaired = await runCli(['fsck', '--json', '--repair', '--from', seed], env);
+    assert.equal(repaired.code, 1, 'the lifecycle problems remain');
+    assert.deepEqual(named(repaired.json as FsckReport), [`alias_dangling fraud-detector@champion`, 'production_twice fraud-detector', 'stage_history fraud-detector@1.0.0', 'stage_history fraud-detector@1.1.0']);
+    assert.ok(await new FsBlobStore(join(env.MODELVAULT_HOME, 'blobs')).verify(digest));
   });
 });
