@@ -199,11 +199,18 @@ describe('modelvault fsck', () => {
     assert.equal((await fsck(home)).code, 0);
   });
 
-  it('refuses --from without a blob store and a remote registry, clearly', async () => {
+  it('refuses --from without a blob store, a home that does not exist and a remote registry, clearly', async () => {
     const home = freshHome();
     const r = await runCli(['fsck', '--from', work], { MODELVAULT_HOME: home });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--from .* holds no blob store/);
+    const typo = join(work, 'no-such-home');
+    for (const command of [['fsck'], ['backup', join(work, 'never-written')]]) {
+      const none = await runCli(command, { MODELVAULT_HOME: typo });
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /no registry at .*no-such-home: its database .* does not exist/);
+    }
+    assert.equal(existsSync(typo), false, 'a mistyped home is not created');
     const remote = await runCli(['fsck'], { MODELVAULT_HOME: home, MODELVAULT_URL: 'http://127.0.0.1:9' });
     assert.equal(remote.code, 2);
     assert.match(remote.stderr, /fsck works on a registry home, not through a server/);
