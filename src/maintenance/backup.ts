@@ -11,7 +11,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { sql } from '../storage/db/kysely.ts';
 import type { Database } from '../storage/db/schema.ts';
 import { FsBlobStore } from '../storage/fs-blob-store.ts';
-import { referencedBlobs } from './references.ts';
+import { references, type Reference } from './references.ts';
 
 /** The name of a backup's table of contents; written last, so a backup without it is incomplete. */
 export const BACKUP_MANIFEST = 'manifest.json';
@@ -105,7 +105,7 @@ export function runPgTool(tool: string, args: string[]): Promise<void> {
 }
 
 /** A SQLite snapshot through the online backup API: consistent while other connections write. */
-async function snapshotSqlite(databaseUrl: string, target: string): Promise<Map<Digest, number | undefined>> {
+async function snapshotSqlite(databaseUrl: string, target: string): Promise<Map<Digest, Reference>> {
   const file = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : databaseUrl;
   const { default: Sqlite } = await import('better-sqlite3');
   const source = new Sqlite(file, { readonly: true, fileMustExist: true });
@@ -122,21 +122,21 @@ async function snapshotSqlite(databaseUrl: string, target: string): Promise<Map<
   copy.pragma('journal_mode = DELETE');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: copy }) });
   try {
-    return await referencedBlobs(db);
+    return await references(db, () => undefined);
   } finally {
     await db.destroy();
   }
 }
 
 /** A PostgreSQL snapshot: pg_dump and the list of blobs read in one exported snapshot, so both see the same state. */
-async function snapshotPostgres(db: Kysely<Database>, databaseUrl: string, target: string): Promise<Map<Digest, number | undefined>> {
+async function snapshotPostgres(db: Kysely<Database>, databaseUrl: string, target: string): Promise<Map<Digest, Reference>> {
   const tool = pgTool('pg_dump');
   return db.connection().execute(async (conn) => {
     await sql`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`.execute(conn);
     try {
       const { rows } = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(conn);
       await runPgTool(tool, ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${rows[0]!.id}`, `--file=${target}`, `--dbname=${databaseUrl}`]);
-      return await referencedBlobs(conn);
+      return await references(conn, () => undefined);
     } finally {
       await sql`COMMIT`.execute(conn);
     }
@@ -202,8 +202,9 @@ export async function backup(source: BackupSource, dir: string, onProgress?: Bac
   const refs = source.dialect === 'sqlite' ? await snapshotSqlite(source.databaseUrl, join(dir, dbFile)) : await snapshotPostgres(source.db, source.databaseUrl, join(dir, dbFile));
 
   const blobs: { digest: Digest; size: number }[] = [];
-  for (const [digest, size] of [...refs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [digest, { size, required }] of [...refs].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const stored = await source.blobs.stat(digest);
+    if (!stored && !required) continue;
     if (!stored) throw new ModelVaultError('blob_missing', `blob ${digest} is referenced by the registry but not stored; the backup would be incomplete`, { digest, hint: 'run `modelvault fsck` to see what is wrong and repair it, then back up again' });
     if (size !== undefined && size !== stored.size) throw new ModelVaultError('blob_corrupt', `blob ${digest} holds ${stored.size} bytes, the registry says ${size}`, { digest, hint: 'run `modelvault fsck` and repair the blob, then back up again' });
     blobs.push({ digest, size: stored.size });

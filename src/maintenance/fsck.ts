@@ -180,6 +180,7 @@ export async function fsck(deps: FsckDeps, options: FsckOptions = {}): Promise<F
     const size = storedSize.get(digest);
     const who = ref.by.join(', ');
     if (size === undefined) {
+      if (!ref.required) continue;
       const fixed = repair && (await restoreBlob(blobs, deps.from, digest, ref.size));
       problem({ kind: 'blob_missing', subject: digest, message: `blob ${digest} is not stored; ${who} reference${ref.by.length === 1 ? 's' : ''} it${fixed ? ' (copied from the --from store)' : from()}` }, fixed);
     } else if (corrupt.has(digest) || (ref.size !== undefined && ref.size !== size)) {

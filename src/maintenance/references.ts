@@ -11,10 +11,15 @@ export interface ReferenceProblem {
 
 const PAGE = 1000;
 
-/** A blob some row names, with the size the row gives it and who names it (a few, for messages). */
+/**
+ * A blob some row names, with the size the row gives it and who names it (a few, for messages). `required` when a
+ * version's file or the blobs table names it; evidence alone may name data that was never stored (an evaluation
+ * run on a local file in embedded mode), which keeps the blob from being an orphan but need not exist.
+ */
 export interface Reference {
   size: number | undefined;
   by: string[];
+  required: boolean;
 }
 
 /** The blob an evidence body names, if any: the data set an evaluation or a gate run read. */
@@ -33,16 +38,17 @@ function evidenceBlob(body: string): { digest: Digest; size?: number } | undefin
 /** Every blob the database references: versions' files, the blobs table, evidence bodies. */
 export async function references(db: Kysely<Database>, problem: (p: ReferenceProblem) => void): Promise<Map<Digest, Reference>> {
   const refs = new Map<Digest, Reference>();
-  const add = (digest: string, size: number | undefined, by: string): void => {
+  const add = (digest: string, size: number | undefined, by: string, required = true): void => {
     if (!isDigest(digest)) {
       problem({ kind: 'blob_missing', subject: by, message: `${by} names ${JSON.stringify(digest)}, which is not a blob digest` });
       return;
     }
     const ref = refs.get(digest);
     if (!ref) {
-      refs.set(digest, { size, by: [by] });
+      refs.set(digest, { size, by: [by], required });
       return;
     }
+    ref.required ||= required;
     if (ref.by.length < 3) ref.by.push(by);
     if (size === undefined) return;
     if (ref.size === undefined) ref.size = size;
@@ -67,16 +73,9 @@ export async function references(db: Kysely<Database>, problem: (p: ReferencePro
     if (rows.length === 0) break;
     for (const r of rows) {
       const blob = evidenceBlob(r.body);
-      if (blob) add(blob.digest, blob.size, `${r.kind} evidence ${Number(r.id)}`);
+      if (blob) add(blob.digest, blob.size, `${r.kind} evidence ${Number(r.id)}`, false);
     }
     after = Number(rows.at(-1)!.id);
   }
   return refs;
-}
-
-
-/** Every blob the database references with the size its rows give it; rows naming no valid digest are left to fsck. */
-export async function referencedBlobs(db: Kysely<Database>): Promise<Map<Digest, number | undefined>> {
-  const refs = await references(db, () => undefined);
-  return new Map([...refs].map(([digest, r]) => [digest, r.size]));
 }

@@ -199,6 +199,29 @@ describe('modelvault fsck', () => {
     assert.equal((await fsck(home)).code, 0);
   });
 
+  it('takes evaluation data that was never stored as no problem, and keeps stored data evidence names from being an orphan', async () => {
+    const home = freshHome();
+    // Embedded evaluation reads a local file: its digest is recorded, its bytes are not stored.
+    const data = join(work, 'eval-sample.csv');
+    writeFileSync(data, readFileSync(join(EXAMPLE, 'data', 'eval.csv'), 'utf8').trimEnd().split('\n').slice(0, -1).join('\n') + '\n');
+    const evaluated = await runCli(['evaluate', 'fraud-detector@1.0.0', '--data', data, '--json'], { MODELVAULT_HOME: home });
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const digest = (evaluated.json as { data: { digest: Digest } }).data.digest;
+    const store = new FsBlobStore(join(home, 'blobs'));
+    assert.equal(await store.stat(digest), undefined, 'the data is not in the store');
+    const before = await fsck(home);
+    assert.equal(before.code, 0, JSON.stringify(before.report.problems));
+    assert.equal(before.report.checked.references, before.report.checked.blobs + 1);
+
+    // As a server stores it when a client uploads the data: then it is referenced, however old.
+    await store.putFile(data);
+    utimesSync(store.pathOf(digest), hoursAgo(5), hoursAgo(5));
+    const after = await fsck(home, '--repair');
+    assert.equal(after.code, 0, JSON.stringify(after.report.problems));
+    assert.deepEqual(after.report.orphans, []);
+    assert.ok(await store.verify(digest));
+  });
+
   it('refuses --from without a blob store, a home that does not exist and a remote registry, clearly', async () => {
     const home = freshHome();
     const r = await runCli(['fsck', '--from', work], { MODELVAULT_HOME: home });
