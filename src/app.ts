@@ -62,7 +62,8 @@ export function resolveSettings(opts: { home?: string } = {}, env: NodeJS.Proces
   };
 }
 
-function openBlobStore(url: string): BlobStore {
+/** The blob store a MODELVAULT_BLOB_URL names. */
+export function openBlobStore(url: string): BlobStore {
   if (url.startsWith('file://')) return new FsBlobStore(decodeURIComponent(url.slice('file://'.length)));
   if (url.startsWith('/')) return new FsBlobStore(url);
   throw new ModelVaultError('invalid_input', `MODELVAULT_BLOB_URL ${JSON.stringify(url)} is not supported`, { hint: 'use file:///absolute/path' });
@@ -87,8 +88,11 @@ function lazyHooks(check: string, load: () => Promise<RegistryHooks>): RegistryH
   };
 }
 
-/** Opens the registry described by `settings`: creates the home, migrates the database, checks the blob store. */
-export async function openApp(settings: AppSettings): Promise<AppContext> {
+/**
+ * Opens the registry described by `settings`: creates the home, migrates the database, checks the blob store.
+ * `housekeeping: false` leaves the leftovers of interrupted work in place, for `fsck` to report them.
+ */
+export async function openApp(settings: AppSettings, options: { housekeeping?: boolean } = {}): Promise<AppContext> {
   try {
     mkdirSync(settings.home, { recursive: true });
   } catch (err) {
@@ -103,7 +107,7 @@ export async function openApp(settings: AppSettings): Promise<AppContext> {
   await blobs.ready();
   // Housekeeping: the temp files of a write that was killed and the upload sessions left idle. What it cannot
   // remove now (a file another process holds open on a strange file system) it tries again next time.
-  await blobs.sweep?.().catch(() => undefined);
+  if (options.housekeeping !== false) await blobs.sweep?.().catch(() => undefined);
   const opened = await openMetadataDb(settings.databaseUrl);
   // Every transaction of this handle can sign the checkpoints of the events it appends.
   const metadata: MetadataDb = { ...opened, db: bindAuditLog(opened.db, logKey, opened.dialect) };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppContext } from '../app.ts';
@@ -70,6 +70,29 @@ export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Pr
   const app = await openApp(resolveSettings({ home: opts.home }));
   try {
     return await fn({ mode: 'embedded', api: app.registry(localActor()), transport: new EmbeddedBlobTransport(app.blobs), app, location: app.settings.home });
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * Opens the registry home itself for the duration of `fn`, for commands that work on its files and database
+ * (`fsck`, `backup`); a remote registry is refused, since these run on the machine that holds the home.
+ */
+export async function withHome<T>(opts: GlobalOptions, command: string, fn: (app: AppContext) => Promise<T>, options: { housekeeping?: boolean } = {}): Promise<T> {
+  if (serverUrl(opts)) {
+    throw new ModelVaultError('usage', `${command} works on a registry home, not through a server`, { hint: `run it on the server's machine with --home (or MODELVAULT_HOME), without --server / MODELVAULT_URL` });
+  }
+  const { openApp, resolveSettings } = await import('../app.ts');
+  const settings = resolveSettings({ home: opts.home });
+  // Opening a home creates it: a mistyped --home would be checked, found empty, and pass.
+  const sqlite = settings.databaseUrl.startsWith('sqlite:') ? settings.databaseUrl.slice('sqlite:'.length) : undefined;
+  if (sqlite !== undefined && !existsSync(sqlite)) {
+    throw new ModelVaultError('not_found', `no registry at ${settings.home}: its database ${sqlite} does not exist`, { path: settings.home, hint: 'give the registry home with --home or MODELVAULT_HOME' });
+  }
+  const app = await openApp(settings, options);
+  try {
+    return await fn(app);
   } finally {
     await app.close();
   }

@@ -31,6 +31,9 @@ import * as tokens from './commands/tokens.ts';
 import * as webhooks from './commands/webhooks.ts';
 import * as evaluate from './commands/evaluate.ts';
 import * as gates from './commands/gates.ts';
+import * as fsck from './commands/fsck.ts';
+import * as backup from './commands/backup.ts';
+import * as restore from './commands/restore.ts';
 
 /** Builds the `modelvault` command. */
 export function buildProgram(): Command {
@@ -43,7 +46,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .exitOverride();
-  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, evaluate, gates, users, tokens, webhooks]) c.register(program);
+  for (const c of [init, serve, validate, push, pull, models, versions, diff, stage, approve, alias, lineage, verify, events, scan, keys, sign, audit, exportCmd, anchor, profile, observe, drift, health, evaluate, gates, fsck, backup, restore, users, tokens, webhooks]) c.register(program);
   return program;
 }
 

@@ -32,3 +32,24 @@ export function transferProgress(
     },
   };
 }
+
+/** One bar over a byte count (fsck's verification, a backup's copies): on a terminal only, as `transferProgress`. */
+export function byteProgress(opts: { json?: boolean; label: string; stream?: ProgressStream; env?: NodeJS.ProcessEnv }): { update(done: number, total: number): void; stop(): void } {
+  const stream = opts.stream ?? process.stderr;
+  const env = opts.env ?? process.env;
+  if (!stream.isTTY || opts.json || env.CI) return { update() {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    update(done, total) {
+      if (!bar) {
+        if (total < MIN_BAR_BYTES) return;
+        bar = new cliProgress.SingleBar({ format: `${opts.label} |{bar}| {percentage}% {done}/{all}`, hideCursor: true, stream, fps: 5, noTTYOutput: false }, cliProgress.Presets.shades_classic);
+        bar.start(total, 0, { done: bytes(0), all: bytes(total) });
+      }
+      bar.update(done, { done: bytes(done) });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

@@ -35,6 +35,16 @@ export interface SweepReport {
   bytes: number;
 }
 
+/** Something interrupted work left in the store: a temp file of a write, or a resumable upload session. */
+export interface Leftover {
+  kind: 'temp_file' | 'upload';
+  /** The temp file's name or the upload's id. */
+  name: string;
+  size: number;
+  /** When it was last written to (ms since the epoch). */
+  modifiedMs: number;
+}
+
 export const DEFAULT_TEMP_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULT_UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000;
 
@@ -76,6 +86,10 @@ export interface BlobStore {
    * `tempGraceMs` ago, and upload sessions idle for more than `uploadExpiryMs` whose writer is gone.
    */
   sweep?(options?: SweepOptions): Promise<SweepReport>;
+  /** Every temp file and upload session in the store, young or old, without removing anything. */
+  leftovers?(): Promise<Leftover[]>;
+  /** When a stored blob was written (ms since the epoch), or undefined when absent. */
+  modifiedAt?(digest: Digest): Promise<number | undefined>;
   /** A local file holding a stored blob's bytes, for readers that need random access (the scanner); undefined when the store has none. */
   localPath?(digest: Digest): string | undefined;
 }

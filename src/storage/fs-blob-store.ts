@@ -6,7 +6,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { digestHex, isDigest, parseDigest, type Digest } from '../core/digest.ts';
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
-import { DEFAULT_TEMP_GRACE_MS, DEFAULT_UPLOAD_EXPIRY_MS, UPLOAD_ID_PATTERN, type BlobStore, type ByteRange, type ProgressFn, type PutResult, type SweepOptions, type SweepReport, type UploadSession } from './blob-store.ts';
+import { DEFAULT_TEMP_GRACE_MS, DEFAULT_UPLOAD_EXPIRY_MS, UPLOAD_ID_PATTERN, type BlobStore, type ByteRange, type Leftover, type ProgressFn, type PutResult, type SweepOptions, type SweepReport, type UploadSession } from './blob-store.ts';
 import { hashFiles } from './hash-pool.ts';
 import { lockUpload } from './upload-lock.ts';
 
@@ -304,43 +304,60 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async sweep(options: SweepOptions = {}): Promise<SweepReport> {
-    const now = Date.now();
-    const report: SweepReport = { tempFiles: 0, uploads: 0, bytes: 0 };
-    const tempBefore = now - (options.tempGraceMs ?? DEFAULT_TEMP_GRACE_MS);
+  async modifiedAt(digest: Digest): Promise<number | undefined> {
+    const s = await stat(this.pathOf(digest)).catch(() => undefined);
+    return s?.mtimeMs;
+  }
+
+  async leftovers(): Promise<Leftover[]> {
+    const out: Leftover[] = [];
     const tmpDir = join(this.root, 'tmp');
-    for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    for (const name of (await readdir(tmpDir).catch(() => [] as string[])).sort()) {
       if (!name.endsWith('.part')) continue;
       const s = await stat(join(tmpDir, name)).catch(() => undefined);
-      if (!s?.isFile() || s.mtimeMs >= tempBefore) continue;
-      await rm(join(tmpDir, name), { force: true });
-      report.tempFiles++;
-      report.bytes += s.size;
+      if (s?.isFile()) out.push({ kind: 'temp_file', name, size: s.size, modifiedMs: s.mtimeMs });
     }
-    const uploadBefore = now - (options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS);
-    for (const id of await readdir(join(this.root, 'uploads')).catch(() => [] as string[])) {
+    for (const id of (await readdir(join(this.root, 'uploads')).catch(() => [] as string[])).sort()) {
       if (!UPLOAD_ID_PATTERN.test(id)) continue;
       const dir = this.uploadDir(id);
       const data = await stat(join(dir, 'data')).catch(() => undefined);
       const info = await stat(join(dir, 'info.json')).catch(() => undefined);
       // The last append moved the data file's time; a session whose files are gone is a leftover too.
-      const last = Math.max(data?.mtimeMs ?? 0, info?.mtimeMs ?? 0);
-      if (last >= uploadBefore) continue;
+      out.push({ kind: 'upload', name: id, size: data?.size ?? 0, modifiedMs: Math.max(data?.mtimeMs ?? 0, info?.mtimeMs ?? 0) });
+    }
+    return out;
+  }
+
+  async sweep(options: SweepOptions = {}): Promise<SweepReport> {
+    const now = Date.now();
+    const report: SweepReport = { tempFiles: 0, uploads: 0, bytes: 0 };
+    const tempBefore = now - (options.tempGraceMs ?? DEFAULT_TEMP_GRACE_MS);
+    const uploadBefore = now - (options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS);
+    for (const left of await this.leftovers()) {
+      if (left.kind === 'temp_file') {
+        if (left.modifiedMs >= tempBefore) continue;
+        await rm(join(this.root, 'tmp', left.name), { force: true });
+        report.tempFiles++;
+        report.bytes += left.size;
+        continue;
+      }
+      if (left.modifiedMs >= uploadBefore) continue;
+      const dir = this.uploadDir(left.name);
       // A request writing it now (a lock held by a live process) keeps it.
       let release: () => Promise<void>;
       try {
-        release = await lockUpload(dir, id, 'abort');
+        release = await lockUpload(dir, left.name, 'abort');
       } catch {
         continue;
       }
       try {
-        this.uploadDigests.forget(id);
+        this.uploadDigests.forget(left.name);
         await rm(dir, { recursive: true, force: true });
       } finally {
         await release();
       }
       report.uploads++;
-      report.bytes += data?.size ?? 0;
+      report.bytes += left.size;
     }
     return report;
   }

@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   monitor: 5,
   subscriptions: 5,
   evaluation: 5,
+  maintenance: 5,
   'app.ts': 6,
   server: 7,
   client: 7,

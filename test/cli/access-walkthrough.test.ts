@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, it } from 'node:test';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCli, spawnServe, type CliResult } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/model-dir.ts';
 
 // Runs the README's "Access control and promotion" walkthrough as written: each line of its shell block is
@@ -12,7 +12,6 @@ import { tempDir } from '../helpers/model-dir.ts';
 // the README shows.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/modelvault.js', import.meta.url));
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 function section(title: string): string {
@@ -39,19 +38,6 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-/** Starts `modelvault serve` on a free port over `env`'s home and returns its URL, as the README's first lines do. */
-function serve(env: Record<string, string | undefined>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { ...process.env, ...env, MODELVAULT_URL: undefined, MODELVAULT_TOKEN: undefined, MODELVAULT_ACTOR: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    server.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
 
 it('the README walkthrough runs as written, and its refusals are the ones shown', { timeout: 240_000 }, async () => {
   const text = section('Access control and promotion');
@@ -76,7 +62,7 @@ it('the README walkthrough runs as written, and its refusals are the ones shown'
       continue;
     }
     if (line === 'modelvault serve &') {
-      vars.SERVED = await serve(env);
+      vars.SERVED = await spawnServe(env, (p) => (server = p));
       continue;
     }
     if ((m = /^export MODELVAULT_URL=(\S+)$/.exec(line))) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
@@ -39,6 +39,24 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve(result(code ?? -1, stdout, stderr)));
+  });
+}
+
+/**
+ * Starts `modelvault serve` on a free port over `env`'s registry (in a child process, as an operator would) and
+ * resolves with its URL once it listens; `onStart` receives the process at once, so the caller can stop it.
+ */
+export function spawnServe(env: Record<string, string | undefined>, onStart: (server: ChildProcess) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { ...process.env, ...env, MODELVAULT_URL: undefined, MODELVAULT_TOKEN: undefined, MODELVAULT_ACTOR: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
+    onStart(server);
+    let err = '';
+    server.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
 }
 
