@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
 import { parseDocument, stringify } from 'yaml';
+import { mulberry32 as random } from '../../src/core/random.ts';
 
 /** Model version, as registered; also the ONNX producer_version. */
 export const MODEL_VERSION = '1.0.0';
@@ -198,18 +199,6 @@ export function buildModel(): Uint8Array {
 export function scoreRow(row: readonly number[]): number {
   const z = row.reduce((sum, x, i) => sum + x * (WEIGHTS[i] ?? 0), BIAS);
   return 1 / (1 + Math.exp(-z));
-}
-
-/** A small seeded generator (mulberry32) so the synthetic data never changes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function normal(next: () => number): number {

@@ -3,6 +3,7 @@ import type { Column, Columns } from '../formats/read-table.ts';
 import { binCounts, sturgesEdges } from './stats/psi.ts';
 import { sortFloat64 } from './stats/radix-sort.ts';
 import { populationStd } from './stats/sorted.ts';
+import { mulberry32 } from '../core/random.ts';
 
 export type { Column, Columns };
 
@@ -237,18 +238,6 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
   const a = sorted[lo] as number;
   const b = sorted[hi] as number;
   return frac === 0 ? a : a + (b - a) * frac;
-}
-
-/** Deterministic 32-bit PRNG (mulberry32), so reservoirs are reproducible. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Reservoir sample (Algorithm R) of at most `size` values, returned sorted. */
