@@ -27,7 +27,6 @@ interface PushRecord {
   files: Map<string, string>;
 }
 
-const PAGE = 1000;
 
 function fileKey(f: { path: string; digest: string; size: number }): string {
   return `${f.digest} ${f.size}`;
@@ -39,7 +38,9 @@ function fileKey(f: { path: string; digest: string; size: number }): string {
  * records the digest of what it added. An edit of `files`, `versions.manifest_digest` or an evidence row in the
  * database file, which the log's own hashes cannot see, shows up here. Rows are read a page at a time.
  */
-export async function checkRecordedState(db: Kysely<Database>, maxProblems = 1000): Promise<StateReport> {
+export async function checkRecordedState(db: Kysely<Database>, options: { maxProblems?: number; pageSize?: number } = {}): Promise<StateReport> {
+  const maxProblems = options.maxProblems ?? 1000;
+  const PAGE = options.pageSize ?? 1000;
   const problems: StateProblem[] = [];
   const report = (p: StateProblem): void => {
     if (problems.length < maxProblems) problems.push(p);

@@ -15,8 +15,12 @@ interface Holder {
   since: string;
 }
 
-/** Whether the process holding a lock is gone: only decidable for a process on this host. */
-async function isStale(path: string, holder: Holder | undefined): Promise<boolean> {
+/**
+ * Whether the lock at `path` (held by `holder`, undefined when its file cannot be read) is abandoned: gone already,
+ * unreadable and older than 10 s, or held by a process of this host that no longer runs. A holder on another host
+ * is never judged abandoned.
+ */
+export async function isStale(path: string, holder: Holder | undefined): Promise<boolean> {
   if (holder === undefined) {
     const s = await stat(path).catch(() => undefined);
     return s === undefined || Date.now() - s.mtimeMs > UNREADABLE_LOCK_MS;

@@ -67,6 +67,26 @@ onEachBackend('audit verify compares versions and evidence with what the log rec
     assert.equal(unlogged!.message, `review evidence of state@1.0.1 (row id ${Number(row.id)}, ${sha(forged)}) was never recorded in the audit log`);
   });
 
+  it('reads in pages of any size, lists at most the problems asked for, and names up to five files of a version', async () => {
+    const { checkRecordedState } = await import('../../src/registry/index.ts');
+    for (const pageSize of [1, 2, 1000]) {
+      const r = await checkRecordedState(app.metadata.db, { pageSize });
+      assert.deepEqual({ versions: r.versions, problems: r.problems }, { versions: 3, problems: [] }, `page size ${pageSize}`);
+      assert.ok(r.evidence >= 1);
+    }
+    // Every version's files edited: one problem each, cut to the number asked for.
+    const [other] = await storeBlobs(app, { 'x.bin': 'substituted' });
+    await app.metadata.db.updateTable('files').set({ digest: other!.digest, size: other!.size }).execute();
+    for (const pageSize of [1, 1000]) {
+      const all = await checkRecordedState(app.metadata.db, { pageSize });
+      assert.equal(all.problems.length, 3, `page size ${pageSize}`);
+      // Both files of a version differ, named in order and joined by "; ".
+      assert.match(all.problems[0]!.message, /\(w\.bin differs from the logged digest or size; MODEL_CARD\.md differs from the logged digest or size\)$|\(MODEL_CARD\.md differs from the logged digest or size; w\.bin differs from the logged digest or size\)$/);
+    }
+    assert.equal((await checkRecordedState(app.metadata.db, { maxProblems: 2 })).problems.length, 2);
+    assert.equal((await checkRecordedState(app.metadata.db, { maxProblems: 1 })).problems.length, 1);
+  });
+
   it('names a version inserted behind the registry\'s back', async () => {
     const source = await app.metadata.db.selectFrom('versions').selectAll().where('version', '=', '1.0.0').executeTakeFirstOrThrow();
     const { id: _id, ...copy } = source;

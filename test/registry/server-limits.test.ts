@@ -24,5 +24,17 @@ describe('server limits in config.yaml', () => {
     for (const [raw, message] of cases) {
       assert.throws(() => parseServerLimits(raw, 'c.yaml'), (e: unknown) => e instanceof ModelVaultError && e.code === 'invalid_input' && e.message === message, message);
     }
+    // Each refusal names the file and the setting.
+    const fields: [unknown, string][] = [[[1], 'server'], ['fast', 'server'], [{ idle: '1s' }, 'server.idle'], [{ body_grace: 'soon' }, 'server.body_grace'], [{ rate_limit: 'many' }, 'server.rate_limit']];
+    for (const [raw, field] of fields) {
+      assert.throws(() => parseServerLimits(raw, 'c.yaml'), (e: unknown) => e instanceof ModelVaultError && e.details.path === 'c.yaml' && e.details.field === field, field);
+    }
+  });
+
+  it('takes an empty block for the defaults, and refuses a scalar or a list where a duration goes', () => {
+    assert.deepEqual(parseServerLimits(null, 'c.yaml'), DEFAULT_SERVER_LIMITS);
+    assert.deepEqual(parseServerLimits({}, 'c.yaml'), DEFAULT_SERVER_LIMITS);
+    assert.throws(() => parseServerLimits('fast', 'c.yaml'), (e: unknown) => e instanceof ModelVaultError && e.message === 'c.yaml: server must be a mapping of body_idle_timeout, min_body_rate, body_grace, max_uploads_per_user, shutdown_grace, rate_limit');
+    assert.throws(() => parseServerLimits({ body_idle_timeout: ['30s'] }, 'c.yaml'), (e: unknown) => e instanceof ModelVaultError && e.message === 'c.yaml: server.body_idle_timeout must be a duration such as "30s" or "2m", not ["30s"]');
   });
 });

@@ -15,8 +15,14 @@ describe('the nesting limit of JSON bodies', () => {
     assert.throws(() => checkJsonDepth(`${'{"a":'.repeat(64)}[]${'}'.repeat(64)}`), tooDeep);
   });
 
-  it('counts depth, not brackets: siblings do not add up', () => {
+  it('counts depth, not brackets: siblings do not add up, whether arrays or objects', () => {
     assert.doesNotThrow(() => checkJsonDepth(`[${Array.from({ length: 1000 }, () => nested(60)).join(',')}]`));
+    assert.doesNotThrow(() => checkJsonDepth(`[${Array.from({ length: 1000 }, () => nested(60, '{"a":', '}').replace(/:}/, ':1}')).join(',')}]`));
+    assert.doesNotThrow(() => checkJsonDepth(`[${'{},'.repeat(200)}{}]`));
+  });
+
+  it('says how to fix it', () => {
+    assert.throws(() => checkJsonDepth(nested(100)), (e: unknown) => e instanceof ModelVaultError && e.details.hint === 'flatten the nested values');
   });
 
   it('ignores brackets inside strings, escaped quotes included', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelVaultError } from '../../src/core/errors.ts';
 import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
-import { UPLOAD_LOCK } from '../../src/storage/upload-lock.ts';
+import { isStale, UPLOAD_LOCK } from '../../src/storage/upload-lock.ts';
 import { tempDir } from '../helpers/model-dir.ts';
 
 const root = tempDir('mv-upload-writers-');
@@ -102,9 +102,61 @@ describe('one writer per upload session', () => {
     assert.equal((await store.commitUpload(up.id, digestOf(Buffer.from('a')))).size, 1);
   });
 
+  it('holds a lock whose holder it cannot read while it is recent, and takes it over once it is old', async () => {
+    const since = new Date().toISOString();
+    const unreadable = ['', '{', '{}', JSON.stringify({ pid: process.ppid }), JSON.stringify({ pid: process.ppid, host: hostname() }), JSON.stringify({ host: hostname(), since }), JSON.stringify({ pid: String(process.ppid), host: hostname(), since }), JSON.stringify({ pid: process.ppid, host: 7, since }), JSON.stringify({ pid: process.ppid, host: hostname(), since: 1 })];
+    for (const text of unreadable) {
+      const up = await store.createUpload();
+      writeFileSync(lockOf(up.id), text);
+      await assert.rejects(store.appendUpload(up.id, 0, Readable.from([Buffer.from('a')])), refused('conflict', `cannot append to upload ${up.id}: another request is writing it`), text);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lockOf(up.id), old, old);
+      assert.equal((await store.appendUpload(up.id, 0, Readable.from([Buffer.from('a')]))).offset, 1, text);
+    }
+  });
+
+  it('judges a lock abandoned only when it is gone, unreadable and old, or its process on this host ended', async () => {
+    const path = join(root, 'lock-probe');
+    assert.equal(await isStale(path, undefined), true, 'a lock that is gone is no obstacle');
+    writeFileSync(path, '');
+    assert.equal(await isStale(path, undefined), false);
+    const old = new Date(Date.now() - 11_000);
+    utimesSync(path, old, old);
+    assert.equal(await isStale(path, undefined), true);
+    const since = new Date().toISOString();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    assert.equal(await isStale(path, { pid: dead, host: hostname(), since }), true);
+    assert.equal(await isStale(path, { pid: dead, host: `other-${hostname()}`, since }), false);
+    assert.equal(await isStale(path, { pid: process.pid, host: hostname(), since }), false);
+    assert.equal(await isStale(path, { pid: process.ppid, host: hostname(), since }), false);
+  });
+
+  it('closes the lock file it writes: no descriptor is left open after appends, a commit and an abort', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (let i = 0; i < 20; i++) {
+      const up = await store.createUpload();
+      await store.appendUpload(up.id, 0, Readable.from([Buffer.from(`piece ${i}`)]));
+      if (i % 2 === 0) await store.commitUpload(up.id, digestOf(Buffer.from(`piece ${i}`)));
+      else await store.abortUpload(up.id);
+    }
+    assert.ok(fds() <= before + 2, `${before} descriptors before, ${fds()} after`);
+  });
+
+  it('reports a session directory it cannot lock for another reason as that reason, not as a busy session', async () => {
+    const id = '00000000-0000-4000-8000-000000000002';
+    writeFileSync(join(root, 'uploads', id), 'a file where the session directory should be');
+    await assert.rejects(store.appendUpload(id, 0, Readable.from([Buffer.from('x')])), (e: unknown) => e instanceof ModelVaultError && e.code !== 'conflict' && /ENOTDIR|not a directory/.test(e.message));
+    rmSync(join(root, 'uploads', id));
+  });
+
   it('says not_found for a session that does not exist, whatever the request', async () => {
     const unknown = '00000000-0000-4000-8000-000000000001';
-    const gone = refused('not_found', `upload ${unknown} does not exist`);
+    const gone = (e: unknown): boolean => {
+      refused('not_found', `upload ${unknown} does not exist`)(e);
+      assert.deepEqual((e as ModelVaultError).details, { upload: unknown, hint: 'start a new upload' });
+      return true;
+    };
     await assert.rejects(store.appendUpload(unknown, 0, Readable.from([Buffer.from('x')])), gone);
     await assert.rejects(store.commitUpload(unknown, digestOf(Buffer.from('x'))), gone);
     await assert.rejects(store.abortUpload(unknown), gone);
