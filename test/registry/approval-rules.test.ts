@@ -7,6 +7,7 @@ import { RegistryService } from '../../src/registry/index.ts';
 import type { Approval, ApprovalStatus } from '../../src/registry/types.ts';
 import { openHomeWithConfig, pushVersion, storeBlobs } from '../helpers/registry-home.ts';
 import { rejectsWith as refused } from '../helpers/errors.ts';
+import { storeRegistrationBlobs, validRegistration } from '../helpers/registration.ts';
 
 let nextId = 1;
 const approval = (actor: string, stale = false): Approval => ({
@@ -109,8 +110,9 @@ describe('approve, on SQLite', () => {
   it('approves a version that carries no evidence yet, and counts the approval until evidence arrives', async () => {
     // Registered without the scan hook, so the version has no evidence at all.
     const bare = new RegistryService({ metadata: app.metadata, blobs: app.blobs, config: app.config, hooks: [] }, 'carol');
-    const files = await storeBlobs(app, { 'w.bin': 'bare weights' });
-    await bare.registerVersion({ metadata: { name: 'e', version: '1.0.0', license: 'MIT', source: { repo: 'https://example.com/r.git', commit: 'b'.repeat(40) }, dataset_manifest: 'd.yaml', training_hash: 'c'.repeat(40), artifacts: ['w.bin'] }, files });
+    const registration = validRegistration('e', '1.0.0');
+    await storeRegistrationBlobs(app.blobs, registration);
+    await bare.registerVersion(registration.input);
     assert.deepEqual(await app.registry('x').listEvidence('e@1.0.0'), []);
     const status = await app.registry('alice').approve('e@1.0.0', 'production');
     assert.deepEqual([status.count, status.approvals.map((a) => a.stale)], [1, [false]]);
