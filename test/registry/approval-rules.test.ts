@@ -5,7 +5,7 @@ import { GATES_EVIDENCE_KIND } from '../../src/core/evidence.ts';
 import { approvalShortfall } from '../../src/registry/approvals.ts';
 import { RegistryService } from '../../src/registry/index.ts';
 import type { Approval, ApprovalStatus } from '../../src/registry/types.ts';
-import { openHomeWithConfig, pushVersion, storeBlobs } from '../helpers/registry-home.ts';
+import { openHomeWithConfig, pushVersion } from '../helpers/registry-home.ts';
 import { rejectsWith as refused } from '../helpers/errors.ts';
 import { storeRegistrationBlobs, validRegistration } from '../helpers/registration.ts';
 
