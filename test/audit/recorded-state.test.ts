@@ -84,6 +84,14 @@ onEachBackend('audit verify compares versions and evidence with what the log rec
       assert.match(all.problems[0]!.message, /\(w\.bin differs from the logged digest or size; MODEL_CARD\.md differs from the logged digest or size\)$|\(MODEL_CARD\.md differs from the logged digest or size; w\.bin differs from the logged digest or size\)$/);
     }
     assert.equal((await checkRecordedState(app.metadata.db, { maxProblems: 2 })).problems.length, 2);
+    // A version with every file row gone, and one with more changed files than a message lists (five).
+    await app.metadata.db.deleteFrom('files').where('version_id', '=', await versionId('1.0.0')).execute();
+    const extra = await versionId('1.0.2');
+    for (let i = 0; i < 6; i++) await app.metadata.db.insertInto('files').values({ version_id: extra, path: `extra-${i}.bin`, size: 1, digest: other!.digest, format: 'binary' }).execute();
+    const after = await checkRecordedState(app.metadata.db);
+    assert.match(after.problems.find((q) => q.message.startsWith('version state@1.0.0'))!.message, /\((w\.bin is gone; MODEL_CARD\.md is gone|MODEL_CARD\.md is gone; w\.bin is gone)\)$/);
+    const listed = /\(([^()]*)\)$/.exec(after.problems.find((q) => q.message.startsWith('version state@1.0.2'))!.message)![1]!.split('; ');
+    assert.equal(listed.length, 5, listed.join(' | '));
     assert.equal((await checkRecordedState(app.metadata.db, { maxProblems: 1 })).problems.length, 1);
   });
 
@@ -93,6 +101,12 @@ onEachBackend('audit verify compares versions and evidence with what the log rec
     await app.metadata.db.insertInto('versions').values({ ...copy, version: '9.9.9', sort_key: `${source.sort_key}-forged` }).execute();
     const [p] = only(await verify(), ['version_unlogged']);
     assert.match(p!.message, /^version state@9\.9\.9 \(row id \d+\) has no version\.push event in the audit log$/);
+    // Evidence on it, which no event could have recorded.
+    const forged = await versionId('9.9.9');
+    const body = JSON.stringify({ verdict: 'safe' });
+    await app.metadata.db.insertInto('evidence').values({ version_id: forged, kind: 'scan', digest: sha(body), key_id: null, body, created_at: new Date().toISOString() }).execute();
+    const problems = only(await verify(), ['version_unlogged', 'evidence_unlogged']);
+    assert.match(problems.find((q) => q.kind === 'evidence_unlogged')!.message, /^scan evidence of state@9\.9\.9 \(row id \d+, sha256:[0-9a-f]{64}\) was never recorded in the audit log$/);
   });
 
   it('names a file whose size alone was edited, and `modelvault audit verify` exits 1 naming it', async () => {
