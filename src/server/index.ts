@@ -50,13 +50,13 @@ function toFastify(route: RouteSpec, app: AppContext, verifyJwt: JwtVerifier | u
   for (const [status, r] of Object.entries(route.responses)) {
     if (r.schema && (r.contentType ?? 'application/json') === 'application/json') response[Number(status)] = r.schema;
   }
-  const access_ = accessHooks(app, access, verifyJwt);
+  const guarded = accessHooks(app, access, verifyJwt);
   // After the caller is known: the rate limit when one is set, and for a route that takes a body, the watch over
   // its arrival (uploads are counted per user).
   const after: onRequestHookHandler[] = [];
   if (limiter) after.push(limiter);
   if (route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'DELETE') after.push(bodyGuard(app.config.server, route.rawBody === true));
-  const hooks = after.length === 0 ? access_ : { ...access_, onRequest: [access_.onRequest, ...after] };
+  const hooks = after.length === 0 ? guarded : { ...guarded, onRequest: [guarded.onRequest, ...after] };
   return {
     method: route.method,
     url: route.url,

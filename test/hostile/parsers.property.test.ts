@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import YAML from 'yaml';
 import { parseAuthConfig } from '../../src/auth/index.ts';
