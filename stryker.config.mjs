@@ -19,7 +19,7 @@ export const targets = {
   'src/registry/approvals.ts': ['test/registry/approval-rules.test.ts'],
   'src/registry/stage-checks.ts': ['test/registry/stage-checks.test.ts'],
   'src/policy/*.ts': ['test/policy/*.test.ts'],
-  'src/storage/fs-blob-store.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
+  'src/storage/{fs-blob-store,hashed-write,upload-digests}.ts': ['test/storage/fs-blob-store.test.ts', 'test/storage/disk-errors.test.ts'],
   'src/audit/log/*.ts': ['test/audit/log/*.test.ts'],
   'src/integrity/signing/*.ts': ['test/integrity/signing/*.test.ts'],
   'src/integrity/keys/signing-policy.ts': ['test/integrity/keys/signing-policy-rules.test.ts', 'test/integrity/keys/signing-policy.test.ts'],

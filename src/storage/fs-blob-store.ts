@@ -8,115 +8,12 @@ import { digestHex, isDigest, parseDigest, type Digest } from '../core/digest.ts
 import { ModelVaultError, toModelVaultError } from '../core/errors.ts';
 import { DEFAULT_TEMP_GRACE_MS, DEFAULT_UPLOAD_EXPIRY_MS, UPLOAD_ID_PATTERN, type BlobStore, type ByteRange, type Leftover, type ProgressFn, type PutResult, type SweepOptions, type SweepReport, type UploadSession } from './blob-store.ts';
 import { hashFiles } from './hash-pool.ts';
+import { fsyncDir, fsyncFile, HashingStream, WRITE_BUFFER, writeHashed } from './hashed-write.ts';
+import { UploadDigests } from './upload-digests.ts';
+
+export { HashingStream } from './hashed-write.ts';
+export { UploadDigests, type RunningDigest } from './upload-digests.ts';
 import { lockUpload } from './upload-lock.ts';
-
-/** Network bodies arrive in 64 KiB pieces; buffering a few MiB lets the file stream write them in large batches. */
-const WRITE_BUFFER = 4 << 20;
-
-/** A Transform that hashes what passes through and reports progress. */
-export class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  bytes = 0;
-  constructor(private readonly onProgress?: ProgressFn) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.onProgress?.(this.bytes);
-    cb(null, chunk);
-  }
-  /** The digest of everything seen; call once after the stream ends. */
-  digest(): Digest {
-    return `sha256:${this.hash.digest('hex')}`;
-  }
-}
-
-/** fsyncs a directory so a rename into it survives a crash. */
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsyncs a file through a handle of its own. */
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes a stream to `path`, fsyncs it, and returns what it hashed. */
-async function writeHashed(source: Readable, path: string, onProgress?: ProgressFn): Promise<{ digest: Digest; size: number }> {
-  const hasher = new HashingStream(onProgress);
-  // The stream owns its descriptor: a failed pipeline closes it, so closing it again here would fail with
-  // EBADF (hiding the real error, e.g. a full disk) or close a descriptor reused by then.
-  await pipeline(source, hasher, createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_BUFFER }));
-  await fsyncFile(path);
-  return { digest: hasher.digest(), size: hasher.bytes };
-}
-
-/** A sha256 of an upload's bytes from its start, fed while they are appended. */
-export interface RunningDigest {
-  /** How many bytes it has hashed. */
-  readonly bytes: number;
-  update(chunk: Buffer): void;
-}
-
-class Running implements RunningDigest {
-  readonly #hash = createHash('sha256');
-  bytes = 0;
-  update(chunk: Buffer): void {
-    this.#hash.update(chunk);
-    this.bytes += chunk.length;
-  }
-  digest(): Digest {
-    return `sha256:${this.#hash.digest('hex')}`;
-  }
-}
-
-/**
- * Running digests of uploads in progress, so a commit need not read the whole upload again. One is trusted
- * only while it covers exactly the bytes on disk; otherwise (another process took part, a restart, a broken
- * append) there is none and the commit re-hashes the file. At most `limit` are kept, the oldest dropped first.
- */
-export class UploadDigests {
-  readonly #kept = new Map<string, Running>();
-  constructor(readonly limit = 1000) {}
-
-  /** A digest to feed with bytes appended at `offset`: the one kept if it covers exactly `offset` bytes, a new one at 0, else none. */
-  resume(id: string, offset: number): RunningDigest | undefined {
-    const kept = this.#kept.get(id);
-    this.#kept.delete(id);
-    if (kept !== undefined && kept.bytes === offset) return kept;
-    return offset === 0 ? new Running() : undefined;
-  }
-
-  /** Keeps a digest for the next append or the commit, if it covers exactly the `size` bytes now on disk. */
-  keep(id: string, digest: RunningDigest | undefined, size: number): void {
-    if (!(digest instanceof Running) || digest.bytes !== size) return;
-    this.#kept.set(id, digest);
-    if (this.#kept.size > this.limit) this.#kept.delete(this.#kept.keys().next().value!);
-  }
-
-  /** The digest of an upload of `size` bytes, if a kept digest covers exactly them; forgets it either way. */
-  take(id: string, size: number): Digest | undefined {
-    const kept = this.#kept.get(id);
-    this.#kept.delete(id);
-    return kept !== undefined && kept.bytes === size ? kept.digest() : undefined;
-  }
-
-  /** Forgets an upload's digest. */
-  forget(id: string): void {
-    this.#kept.delete(id);
-  }
-}
 
 /**
  * Blobs on local disk under `<root>/sha256/ab/cd/<hex>`. A blob appears only after its bytes are complete,
